@@ -1,0 +1,36 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Backfill",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "backfill", targets: ["backfill"]),
+        .library(name: "Parquet", targets: ["Parquet"]),
+        .library(name: "Compression", targets: ["Compression"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "Compression",
+            dependencies: ["CZlib"]
+        ),
+        .target(
+            name: "Parquet",
+            dependencies: ["Compression"]
+        ),
+        .executableTarget(
+            name: "backfill",
+            dependencies: [
+                "Parquet", "Compression",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Compression"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Placeholder; the Compression module is filled in by its own change.

@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "backfill", targets: ["backfill"]),
         .library(name: "Parquet", targets: ["Parquet"]),
         .library(name: "Compression", targets: ["Compression"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,15 +23,17 @@ let package = Package(
             name: "Parquet",
             dependencies: ["Compression"]
         ),
+        .target(name: "Datasets"),
         .executableTarget(
             name: "backfill",
             dependencies: [
-                "Parquet", "Compression",
+                "Parquet", "Compression", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Compression"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     ],
     swiftLanguageModes: [.v6]
 )

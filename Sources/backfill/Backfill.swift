@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct BackfillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Rebuild derived data from history: read Spark/warehouse Parquet and JSON Lines, fold, commit exactly once.",
+        discussion: """
+            Exit codes: 0 success; 1 bad input or a failed operation (the message names the file and place); \
+            64 a usage error.
+            """,
+        subcommands: [CatCommand.self, SchemaCommand.self, ProfileCommand.self]
+    )
+}

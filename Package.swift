@@ -32,7 +32,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
-        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Compression"]),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Compression"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     ],
     swiftLanguageModes: [.v6]

@@ -24,6 +24,26 @@ import Testing
         }
     }
 
+    /// Our pyarrow-made fixtures (scripts/make-fixtures.py): every type × codec × page version × dictionary × nulls.
+    @Test(arguments: Corpus.files(Corpus.fixtures.appendingPathComponent("expected"), suffix: ".jsonl"))
+    func matchesFixture(_ expected: String) async throws {
+        let file = Corpus.fixtures.appendingPathComponent("generated/" + String(expected.dropLast(".jsonl".count)))
+        let want = try String(contentsOf: Corpus.fixtures.appendingPathComponent("expected/" + expected), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let got = try await catJSONLines(file.path)
+        #expect(got.count == want.count, "\(expected): \(got.count) rows, expected \(want.count)")
+        for (i, (g, w)) in zip(got, want).enumerated() {
+            guard let gv = parseJSON(g) else {
+                Issue.record("\(expected) row \(i): our output is not JSON: \(g)")
+                return
+            }
+            if !jsonEqual(gv, parseJSON(w)!) {
+                Issue.record("\(expected) row \(i):\n  got  \(g)\n  want \(w)")
+                return
+            }
+        }
+    }
+
     @Test(arguments: Corpus.badFiles)
     func rejectsBadFile(_ name: String) async throws {
         let path = Corpus.parquet.appendingPathComponent(name).path

@@ -1,0 +1,460 @@
+import Foundation
+import Testing
+
+@testable import Parquet
+
+// MARK: Helpers
+
+/// Decodes a `T` from `bytes`, requiring every byte to be used.
+func decodeAll<T: ThriftStruct>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
+    try withReader(bytes) { r throws in
+        let v = try T(from: &r)
+        #expect(r.remaining == 0)
+        return v
+    }
+}
+
+func encode(_ value: some ThriftStruct) -> [UInt8] {
+    var w = CompactWriter()
+    value.write(to: &w)
+    return w.bytes
+}
+
+func roundTrip<T: ThriftStruct & Equatable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let back = try decodeAll(T.self, encode(value))
+    #expect(back == value, sourceLocation: sourceLocation)
+}
+
+/// The kinds of unknown field the skip tests add.
+enum UnknownKind: CaseIterable {
+    case boolTrue, boolFalse, byte, i16, i32, i64, double, binary, listI32, listBool, listDouble, listStruct
+    case set, map, nestedStruct, uuid, emptyList, emptyStruct
+}
+
+/// Writes field `id` of kind `kind` with some content.
+func writeUnknown(_ w: inout CompactWriter, id: Int16, _ kind: UnknownKind) {
+    switch kind {
+    case .boolTrue: w.writeField(id, bool: true)
+    case .boolFalse: w.writeField(id, bool: false)
+    case .byte: w.writeField(id, byte: -5)
+    case .i16: w.writeField(id, i16: -12345)
+    case .i32: w.writeField(id, i32: Int32.min)
+    case .i64: w.writeField(id, i64: Int64.max)
+    case .double: w.writeField(id, double: -0.25)
+    case .binary: w.writeField(id, binary: [UInt8](repeating: 7, count: 200))
+    case .listI32: w.writeField(id, list: Array(0..<20) as [Int32], of: .i32) { w, v in w.writeI32(v) }
+    case .listBool: w.writeField(id, list: [true, false, true], of: .boolTrue) { w, v in w.writeBoolElement(v) }
+    case .listDouble: w.writeField(id, list: [1.0, 2.0], of: .double) { w, v in w.writeDouble(v) }
+    case .listStruct: w.writeField(id, structs: [KeyValue(key: "a", value: "b"), KeyValue(key: "c")])
+    case .set:
+        w.writeFieldHeader(id, .set)
+        w.writeListHeader(.binary, count: 2)
+        w.writeString("x")
+        w.writeString("y")
+    case .map:
+        w.writeFieldHeader(id, .map)
+        w.writeMapHeader(key: .binary, value: .list, count: 2)
+        for k in ["p", "q"] {
+            w.writeString(k)
+            w.writeListHeader(.i64, count: 2)
+            w.writeI64(1)
+            w.writeI64(-1)
+        }
+    case .nestedStruct:
+        w.writeFieldHeader(id, .structure)
+        let s = w.beginStruct()
+        w.writeField(1, i32: 5)
+        w.writeField(2, string: "nested")
+        w.writeField(3, struct: KeyValue(key: "k", value: "v"))
+        w.writeField(40, structs: [Statistics(max: [1], nullCount: 3), Statistics()])
+        w.writeFieldHeader(41, .structure)
+        let deeper = w.beginStruct()
+        w.writeField(1, bool: true)
+        w.writeField(2, struct: LogicalType.timestamp(isAdjustedToUTC: true, unit: .micros))
+        w.endStruct(deeper)
+        w.writeField(42, bool: false)
+        w.endStruct(s)
+    case .uuid:
+        w.writeFieldHeader(id, .uuid)
+        w.bytes.append(contentsOf: [UInt8](repeating: 0xEE, count: 16))
+    case .emptyList:
+        w.writeField(id, list: [] as [Int32], of: .i32) { w, v in w.writeI32(v) }
+    case .emptyStruct:
+        w.writeFieldHeader(id, .structure)
+        let s = w.beginStruct()
+        w.endStruct(s)
+    }
+}
+
+/// `value` encoded with an extra field `id` of kind `kind` just before its stop byte.
+func withUnknownField(_ value: some ThriftStruct, id: Int16 = 99, _ kind: UnknownKind) -> [UInt8] {
+    var bytes = encode(value)
+    #expect(bytes.last == 0)
+    bytes.removeLast()
+    var w = CompactWriter()  // last field id 0: id 99 takes the long form, independent of what precedes it
+    writeUnknown(&w, id: id, kind)
+    return bytes + w.bytes + [0]
+}
+
+// MARK: Sample values
+
+enum Samples {
+    static let fullStatistics = Statistics(
+        max: [1, 2], min: [0], nullCount: 4, distinctCount: 9, maxValue: [0xFF, 0], minValue: [], isMaxValueExact: true,
+        isMinValueExact: false)
+
+    static let logicalTypes: [LogicalType] = [
+        .string, .map, .list, .enumType, .decimal(scale: 2, precision: 10), .date,
+        .time(isAdjustedToUTC: false, unit: .millis), .time(isAdjustedToUTC: true, unit: .nanos),
+        .timestamp(isAdjustedToUTC: true, unit: .micros), .timestamp(isAdjustedToUTC: false, unit: .nanos),
+        .integer(bitWidth: 8, isSigned: true), .integer(bitWidth: 64, isSigned: false), .null, .json, .bson,
+        .uuid, .float16, .variant, .geometry, .geography, .unknown(fieldId: 40),
+    ]
+
+    static let fullSchemaElement = SchemaElement(
+        type: .fixedLenByteArray, typeLength: 16, repetitionType: .optional, name: "dec", numChildren: 0,
+        convertedType: .decimal, scale: 3, precision: 30, fieldId: 17, logicalType: .decimal(scale: 3, precision: 30))
+
+    static let fullColumnMetaData = ColumnMetaData(
+        type: .byteArray, encodings: [.plain, .rleDictionary, .rle, Encoding(rawValue: 42)],
+        pathInSchema: ["a", "b", "c"], codecRaw: 6, numValues: 1_000_000, totalUncompressedSize: 1 << 33,
+        totalCompressedSize: 12345, keyValueMetadata: [KeyValue(key: "k", value: "v"), KeyValue(key: "only key")],
+        dataPageOffset: 4, indexPageOffset: 99, dictionaryPageOffset: 4, statistics: fullStatistics,
+        encodingStats: [
+            PageEncodingStats(pageType: .dictionaryPage, encoding: .plain, count: 1),
+            PageEncodingStats(pageType: .dataPage, encoding: .rleDictionary, count: 17),
+        ], bloomFilterOffset: 777, bloomFilterLength: 64)
+
+    static let minimalColumnMetaData = ColumnMetaData(
+        type: .int32, encodings: [], pathInSchema: ["x"], codecRaw: 0, numValues: 0, totalUncompressedSize: 0,
+        totalCompressedSize: 0, dataPageOffset: 4)
+
+    static let fullColumnChunk = ColumnChunk(
+        filePath: "other.parquet", fileOffset: 1234, metaData: fullColumnMetaData, offsetIndexOffset: 5000,
+        offsetIndexLength: 20, columnIndexOffset: 6000, columnIndexLength: 30)
+
+    static let fullRowGroup = RowGroup(
+        columns: [fullColumnChunk, ColumnChunk(metaData: minimalColumnMetaData)], totalByteSize: 1 << 40,
+        numRows: 8, sortingColumns: [SortingColumn(columnIdx: 1, descending: true, nullsFirst: false)],
+        fileOffset: 4, totalCompressedSize: 999, ordinal: 3)
+
+    static let fullFileMetaData = FileMetaData(
+        version: 2,
+        schema: [
+            SchemaElement(name: "schema", numChildren: 2),
+            fullSchemaElement,
+            SchemaElement(
+                type: .int64, repetitionType: .required, name: "ts",
+                logicalType: .timestamp(isAdjustedToUTC: true, unit: .micros)),
+        ],
+        numRows: 8, rowGroups: [fullRowGroup, RowGroup(columns: [], totalByteSize: 0, numRows: 0)],
+        keyValueMetadata: [KeyValue(key: "spark", value: "{}")], createdBy: "backfill test",
+        columnOrders: [.typeDefined, .typeDefined])
+
+    static let fullPageHeaders: [PageHeader] = [
+        PageHeader(
+            type: .dataPage, uncompressedPageSize: 100, compressedPageSize: 80, crc: -12345,
+            dataPageHeader: DataPageHeader(
+                numValues: 10, encoding: .plainDictionary, definitionLevelEncoding: .rle,
+                repetitionLevelEncoding: .bitPacked, statistics: fullStatistics)),
+        PageHeader(
+            type: .dictionaryPage, uncompressedPageSize: 7, compressedPageSize: 7, crc: 0,
+            dictionaryPageHeader: DictionaryPageHeader(numValues: 2, encoding: .plain, isSorted: true)),
+        PageHeader(
+            type: .dataPageV2, uncompressedPageSize: 1 << 30, compressedPageSize: 0, crc: Int32.min,
+            dataPageHeaderV2: DataPageHeaderV2(
+                numValues: 5, numNulls: 1, numRows: 4, encoding: .deltaBinaryPacked, definitionLevelsByteLength: 2,
+                repetitionLevelsByteLength: 3, isCompressed: false, statistics: Statistics(nullCount: 1))),
+    ]
+}
+
+// MARK: Round trips
+
+@Suite struct MetadataRoundTripTests {
+    @Test func statistics() throws {
+        try roundTrip(Samples.fullStatistics)
+        try roundTrip(Statistics())
+        #expect(encode(Statistics()) == [0])
+    }
+
+    @Test func logicalTypes() throws {
+        for t in Samples.logicalTypes { try roundTrip(t) }
+    }
+
+    @Test func schemaElements() throws {
+        try roundTrip(Samples.fullSchemaElement)
+        try roundTrip(SchemaElement(name: ""))
+        for t in Samples.logicalTypes { try roundTrip(SchemaElement(name: "c", logicalType: t)) }
+        for c in ConvertedType.allCases { try roundTrip(SchemaElement(name: "c", convertedType: c)) }
+        for p in PhysicalType.allCases {
+            for rep in Repetition.allCases { try roundTrip(SchemaElement(type: p, repetitionType: rep, name: "p")) }
+        }
+    }
+
+    @Test func keyValuesAndEncodingStats() throws {
+        try roundTrip(KeyValue(key: "k", value: "v"))
+        try roundTrip(KeyValue(key: "ключ"))
+        try roundTrip(PageEncodingStats(pageType: .dataPageV2, encoding: .byteStreamSplit, count: Int32.max))
+        try roundTrip(PageEncodingStats(pageType: PageType(rawValue: 77), encoding: Encoding(rawValue: -1), count: 0))
+    }
+
+    @Test func columnMetaDataAndChunks() throws {
+        try roundTrip(Samples.fullColumnMetaData)
+        try roundTrip(Samples.minimalColumnMetaData)
+        try roundTrip(Samples.fullColumnChunk)
+        try roundTrip(ColumnChunk())
+        try roundTrip(ColumnChunk(fileOffset: -1))
+    }
+
+    @Test func rowGroupsAndSortingColumns() throws {
+        try roundTrip(Samples.fullRowGroup)
+        try roundTrip(RowGroup(columns: [], totalByteSize: 0, numRows: 0))
+        try roundTrip(SortingColumn(columnIdx: 0, descending: false, nullsFirst: true))
+    }
+
+    @Test func fileMetaData() throws {
+        let full = Samples.fullFileMetaData
+        let bytes = full.encoded()
+        let back = try bytes.withUnsafeBytes { try FileMetaData.decode($0) }
+        #expect(back == full)
+        let minimal = FileMetaData(version: 1, schema: [SchemaElement(name: "root")], numRows: 0, rowGroups: [])
+        #expect(try minimal.encoded().withUnsafeBytes { try FileMetaData.decode($0) } == minimal)
+        try roundTrip(ColumnOrder.typeDefined)
+        try roundTrip(ColumnOrder.unknown(fieldId: 5))
+    }
+
+    @Test func pageHeaders() throws {
+        var all: [UInt8] = []
+        for h in Samples.fullPageHeaders {
+            let bytes = h.encoded()
+            let (back, length) = try bytes.withUnsafeBytes { try PageHeader.decode($0) }
+            #expect(back == h)
+            #expect(length == bytes.count)
+            all += bytes
+        }
+        // decode consecutive headers, as a page reader does (page bodies are empty here)
+        var offset = 0
+        for h in Samples.fullPageHeaders {
+            let (back, length) = try all.withUnsafeBytes { buf in
+                try PageHeader.decode(UnsafeRawBufferPointer(rebasing: buf[offset...]))
+            }
+            #expect(back == h)
+            offset += length
+        }
+        #expect(offset == all.count)
+        let minimal = PageHeader(type: .indexPage, uncompressedPageSize: 0, compressedPageSize: 0)
+        try roundTrip(minimal)
+        try roundTrip(DataPageHeader(numValues: 0, encoding: .plain, definitionLevelEncoding: .rle, repetitionLevelEncoding: .rle))
+        try roundTrip(DictionaryPageHeader(numValues: -3, encoding: .plainDictionary))
+        let v2 = DataPageHeaderV2(
+            numValues: 1, numNulls: 0, numRows: 1, encoding: .plain, definitionLevelsByteLength: 0,
+            repetitionLevelsByteLength: 0)
+        try roundTrip(v2)
+        #expect(v2.isCompressed)
+    }
+
+    @Test func isCompressedDefaultsToTrueWhenAbsent() throws {
+        // DataPageHeaderV2 with fields 1...6 and no field 7
+        var w = CompactWriter()
+        let s = w.beginStruct()
+        for id: Int16 in 1...6 { w.writeField(id, i32: 0) }
+        w.endStruct(s)
+        #expect(try decodeAll(DataPageHeaderV2.self, w.bytes).isCompressed)
+    }
+}
+
+// MARK: Unknown fields, errors
+
+@Suite struct MetadataDecodingTests {
+    @Test(arguments: UnknownKind.allCases) func unknownFieldsAreSkipped(kind: UnknownKind) throws {
+        func check<T: ThriftStruct & Equatable>(_ value: T) throws {
+            #expect(try decodeAll(T.self, withUnknownField(value, kind)) == value, "\(T.self) + \(kind)")
+        }
+        try check(Samples.fullStatistics)
+        try check(Samples.fullSchemaElement)
+        try check(KeyValue(key: "k", value: "v"))
+        try check(PageEncodingStats(pageType: .dataPage, encoding: .plain, count: 1))
+        try check(Samples.fullColumnMetaData)
+        try check(Samples.fullColumnChunk)
+        try check(SortingColumn(columnIdx: 1, descending: true, nullsFirst: true))
+        try check(Samples.fullRowGroup)
+        try check(Samples.fullFileMetaData)
+        for h in Samples.fullPageHeaders {
+            try check(h)
+            if let d = h.dataPageHeader { try check(d) }
+            if let d = h.dictionaryPageHeader { try check(d) }
+            if let d = h.dataPageHeaderV2 { try check(d) }
+        }
+        // inside LogicalType members (e.g. a future DecimalType field)
+        for t in Samples.logicalTypes { try check(t) }
+    }
+
+    @Test func unknownFieldsBetweenKnownOnes() throws {
+        // PageHeader with index_page_header (6, skipped) holding nested content, then field 7 by delta
+        var w = CompactWriter()
+        let s = w.beginStruct()
+        w.writeField(1, i32: PageType.dictionaryPage.rawValue)
+        w.writeField(2, i32: 10)
+        w.writeField(3, i32: 9)
+        writeUnknown(&w, id: 6, .nestedStruct)
+        #expect(w.lastFieldId == 6)
+        w.writeField(7, struct: DictionaryPageHeader(numValues: 3, encoding: .plain))
+        writeUnknown(&w, id: 9, .map)
+        writeUnknown(&w, id: 10, .listStruct)
+        w.endStruct(s)
+        let (h, length) = try w.bytes.withUnsafeBytes { try PageHeader.decode($0) }
+        #expect(length == w.bytes.count)
+        #expect(h.type == .dictionaryPage)
+        #expect(h.dictionaryPageHeader == DictionaryPageHeader(numValues: 3, encoding: .plain))
+        #expect(h.compressedPageSize == 9)
+
+        // ColumnChunk with crypto_metadata (8) and encrypted_column_metadata (9)
+        var c = CompactWriter()
+        let cs = c.beginStruct()
+        c.writeField(2, i64: 4)
+        writeUnknown(&c, id: 8, .nestedStruct)
+        c.writeField(9, binary: [1, 2, 3])
+        c.endStruct(cs)
+        #expect(try decodeAll(ColumnChunk.self, c.bytes) == ColumnChunk(fileOffset: 4))
+    }
+
+    @Test func unknownLogicalTypeMember() throws {
+        // SchemaElement { 4: name, 10: LogicalType { 19: SomeFutureType { 1: i32, 2: list<string> } } }
+        var w = CompactWriter()
+        let s = w.beginStruct()
+        w.writeField(1, i32: PhysicalType.byteArray.rawValue)
+        w.writeField(4, string: "future")
+        w.writeFieldHeader(10, .structure)
+        let lt = w.beginStruct()
+        w.writeFieldHeader(19, .structure)
+        let m = w.beginStruct()
+        w.writeField(1, i32: 3)
+        w.writeField(2, list: ["a", "b"], of: .binary) { w, v in w.writeString(v) }
+        w.endStruct(m)
+        w.endStruct(lt)
+        w.writeField(11, i32: 0)  // an unknown SchemaElement field after it
+        w.endStruct(s)
+        let e = try decodeAll(SchemaElement.self, w.bytes)
+        #expect(e.logicalType == .unknown(fieldId: 19))
+        #expect(e.name == "future")
+        #expect(e.type == .byteArray)
+
+        // INTERVAL (9) is reserved and not a member this reader knows
+        var i = CompactWriter()
+        let si = i.beginStruct()
+        i.writeFieldHeader(9, .structure)
+        let e9 = i.beginStruct()
+        i.endStruct(e9)
+        i.endStruct(si)
+        #expect(try decodeAll(LogicalType.self, i.bytes) == .unknown(fieldId: 9))
+
+        // A TIMESTAMP whose TimeUnit member is unknown degrades to an unknown logical type
+        var t = CompactWriter()
+        let st = t.beginStruct()
+        t.writeFieldHeader(8, .structure)
+        let ts = t.beginStruct()
+        t.writeField(1, bool: true)
+        t.writeFieldHeader(2, .structure)
+        let u = t.beginStruct()
+        t.writeFieldHeader(4, .structure)
+        let picos = t.beginStruct()
+        t.endStruct(picos)
+        t.endStruct(u)
+        t.endStruct(ts)
+        t.endStruct(st)
+        #expect(try decodeAll(LogicalType.self, t.bytes) == .unknown(fieldId: 8))
+
+        // an empty union is an error
+        #expect(thriftError { _ = try decodeAll(LogicalType.self, [0]) }?.message.contains("LogicalType") == true)
+    }
+
+    @Test func unknownEnumValues() throws {
+        var w = CompactWriter()
+        let s = w.beginStruct()
+        w.writeField(4, string: "c")
+        w.writeField(6, i32: 99)  // converted type from the future
+        w.endStruct(s)
+        #expect(try decodeAll(SchemaElement.self, w.bytes).convertedType == nil)
+
+        var p = CompactWriter()
+        let ps = p.beginStruct()
+        p.writeField(1, i32: -7)
+        p.writeField(4, string: "c")
+        p.endStruct(ps)
+        let e = thriftError { _ = try decodeAll(SchemaElement.self, p.bytes) }
+        #expect(e?.message == "invalid physical type -7")
+        #expect(e?.offset == 1)
+
+        var r = CompactWriter()
+        let rs = r.beginStruct()
+        r.writeField(3, i32: 3)
+        r.writeField(4, string: "c")
+        r.endStruct(rs)
+        #expect(thriftError { _ = try decodeAll(SchemaElement.self, r.bytes) }?.message == "invalid repetition type 3")
+
+        #expect(Encoding(rawValue: 1).description == "UNKNOWN(1)")
+        #expect(Encoding.rleDictionary.description == "RLE_DICTIONARY")
+        #expect(Encoding.byteStreamSplit.description == "BYTE_STREAM_SPLIT")
+        #expect(PageType(rawValue: 9).description == "UNKNOWN(9)")
+        #expect(PageType.dataPageV2.description == "DATA_PAGE_V2")
+    }
+
+    @Test func missingRequiredFieldsAreNamed() {
+        let cases: [(String, () throws -> Void)] = [
+            ("SchemaElement.name", { _ = try decodeAll(SchemaElement.self, [0x15, 0x02, 0x00]) }),
+            ("KeyValue.key", { _ = try decodeAll(KeyValue.self, [0x00]) }),
+            ("FileMetaData.version", { _ = try decodeAll(FileMetaData.self, [0x00]) }),
+            ("PageHeader.compressed_page_size", { _ = try decodeAll(PageHeader.self, [0x15, 0x00, 0x15, 0x02, 0x00]) }),
+            ("SortingColumn.nulls_first", { _ = try decodeAll(SortingColumn.self, [0x15, 0x00, 0x11, 0x00]) }),
+            ("RowGroup.columns", { _ = try decodeAll(RowGroup.self, [0x26, 0x02, 0x16, 0x02, 0x00]) }),
+            ("ColumnMetaData.type", { _ = try decodeAll(ColumnMetaData.self, [0x00]) }),
+            ("DecimalType.precision", { _ = try decodeAll(LogicalType.self, [0x5C, 0x15, 0x02, 0x00, 0x00]) }),
+        ]
+        for (field, body) in cases {
+            let e = thriftError(body)
+            #expect(e?.message == "required field \(field) is missing", "\(field): \(String(describing: e))")
+        }
+    }
+
+    @Test func wrongWireTypeForAKnownFieldIsAnError() {
+        // SchemaElement.name sent as an i32
+        let e = thriftError { _ = try decodeAll(SchemaElement.self, [0x45, 0x02, 0x00]) }
+        #expect(e?.message.contains("SchemaElement.name") == true)
+        // a list of i64 where encodings (list<i32>) belong
+        var w = CompactWriter()
+        let s = w.beginStruct()
+        w.writeField(1, i32: 1)
+        w.writeField(2, list: [1] as [Int64], of: .i64) { w, v in w.writeI64(v) }
+        w.endStruct(s)
+        let l = thriftError { _ = try decodeAll(ColumnMetaData.self, w.bytes) }
+        #expect(l?.message.contains("ColumnMetaData.encodings") == true)
+    }
+
+    @Test func truncationAtEveryByteThrows() {
+        let bytes = Samples.fullFileMetaData.encoded()
+        for n in 0..<bytes.count {
+            let prefix = Array(bytes.prefix(n))
+            let e = thriftError { _ = try prefix.withUnsafeBytes { try FileMetaData.decode($0) } }
+            #expect(e != nil, "prefix of \(n) bytes decoded")
+        }
+        for h in Samples.fullPageHeaders {
+            let hb = h.encoded()
+            for n in 0..<hb.count {
+                let prefix = Array(hb.prefix(n))
+                #expect(thriftError { _ = try prefix.withUnsafeBytes { try PageHeader.decode($0) } } != nil)
+            }
+        }
+    }
+
+    @Test func mutatedFootersNeverCrash() {
+        let bytes = Samples.fullFileMetaData.encoded()
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<5_000 {
+            var m = bytes
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            _ = try? m.withUnsafeBytes { try FileMetaData.decode($0) }
+        }
+    }
+}

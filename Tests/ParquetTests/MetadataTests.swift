@@ -416,10 +416,28 @@ enum Samples {
         }
     }
 
-    @Test func wrongWireTypeForAKnownFieldIsAnError() {
-        // SchemaElement.name sent as an i32
+    @Test func knownFieldWithWrongWireTypeIsSkipped() throws {
+        // SchemaElement.name sent as an i32: skipped, so the required name is missing
         let e = thriftError { _ = try decodeAll(SchemaElement.self, [0x45, 0x02, 0x00]) }
-        #expect(e?.message.contains("SchemaElement.name") == true)
+        #expect(e?.message == "required field SchemaElement.name is missing")
+        // ColumnMetaData field 15 (bloom_filter_length, i32) sent as a list of structs, as Dremio does
+        var w = CompactWriter()
+        let s = w.beginStruct()
+        w.writeField(1, i32: 1)
+        w.writeField(2, list: [] as [Int32], of: .i32) { w, v in w.writeI32(v) }
+        w.writeField(3, list: ["c"], of: .binary) { w, v in w.writeString(v) }
+        w.writeField(4, i32: 0)
+        for id: Int16 in 5...7 { w.writeField(id, i64: 10) }
+        w.writeField(9, i64: 4)
+        w.writeField(15, structs: [KeyValue(key: "x")])
+        w.endStruct(s)
+        let m = try decodeAll(ColumnMetaData.self, w.bytes)
+        #expect(m.bloomFilterLength == nil)
+        #expect(m.pathInSchema == ["c"])
+        #expect(m.dataPageOffset == 4)
+    }
+
+    @Test func listElementsOfTheWrongTypeAreAnError() {
         // a list of i64 where encodings (list<i32>) belong
         var w = CompactWriter()
         let s = w.beginStruct()
@@ -428,6 +446,18 @@ enum Samples {
         w.endStruct(s)
         let l = thriftError { _ = try decodeAll(ColumnMetaData.self, w.bytes) }
         #expect(l?.message.contains("ColumnMetaData.encodings") == true)
+    }
+
+    @Test func negativePageSizesAreRejected() {
+        let h = PageHeader(type: .dataPage, uncompressedPageSize: 10, compressedPageSize: -5)
+        let e = thriftError { _ = try h.encoded().withUnsafeBytes { try PageHeader.decode($0) } }
+        #expect(e?.message == "PageHeader.compressed_page_size is negative (-5)")
+        let u = PageHeader(type: .dataPage, uncompressedPageSize: Int32.min, compressedPageSize: 0)
+        #expect(thriftError { _ = try u.encoded().withUnsafeBytes { try PageHeader.decode($0) } } != nil)
+        let v2 = DataPageHeaderV2(
+            numValues: 1, numNulls: 0, numRows: 1, encoding: .plain, definitionLevelsByteLength: -1,
+            repetitionLevelsByteLength: 0)
+        #expect(thriftError { _ = try decodeAll(DataPageHeaderV2.self, encode(v2)) }?.message.contains("negative") == true)
     }
 
     @Test func truncationAtEveryByteThrows() {
@@ -455,6 +485,230 @@ enum Samples {
                 m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next())
             }
             _ = try? m.withUnsafeBytes { try FileMetaData.decode($0) }
+        }
+    }
+}
+
+// MARK: Conformance corpus
+
+enum Corpus {
+    /// `<repo root>/../shared/conformance/parquet`; the repo root is three levels above this file.
+    static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("../shared/conformance/parquet").standardizedFileURL
+
+    static func files(_ dir: String) -> [URL] {
+        let d = root.appendingPathComponent(dir)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? []
+        return names.filter { $0.hasSuffix(".parquet") }.sorted().map { d.appendingPathComponent($0) }
+    }
+
+    struct NotParquet: Error, CustomStringConvertible { var description: String }
+
+    /// The file's bytes and the range of its serialized footer.
+    static func footerRange(_ bytes: [UInt8]) throws -> Range<Int> {
+        let n = bytes.count
+        guard n >= 12, Array(bytes[(n - 4)...]) == ParquetFormat.magic else { throw NotParquet(description: "no PAR1 trailer") }
+        let len = Int(bytes[n - 8]) | Int(bytes[n - 7]) << 8 | Int(bytes[n - 6]) << 16 | Int(bytes[n - 5]) << 24
+        guard len <= n - 12 else { throw NotParquet(description: "footer length \(len) too large") }
+        return (n - 8 - len)..<(n - 8)
+    }
+
+    static func footer(_ url: URL) throws -> (bytes: [UInt8], metadata: FileMetaData) {
+        let bytes = [UInt8](try Data(contentsOf: url))
+        let range = try footerRange(bytes)
+        let md = try bytes.withUnsafeBytes { try FileMetaData.decode(UnsafeRawBufferPointer(rebasing: $0[range])) }
+        return (bytes, md)
+    }
+}
+
+/// Walks the page headers of a column chunk from its first page; returns the page headers and where the walk
+/// ended (which is the chunk's end for a well-formed chunk).
+func walkPages(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: [PageHeader], end: Int) {
+    var pos = Int(m.dataPageOffset)
+    if let d = m.dictionaryPageOffset, d > 0, d < pos { pos = Int(d) }
+    let end = pos + Int(m.totalCompressedSize)
+    var headers: [PageHeader] = []
+    while pos < end {
+        let (h, len) = try bytes.withUnsafeBytes { try PageHeader.decode(UnsafeRawBufferPointer(rebasing: $0[pos...])) }
+        headers.append(h)
+        pos += len + Int(h.compressedPageSize)
+    }
+    return (headers, pos)
+}
+
+@Suite struct CorpusTests {
+    @Test func corpusIsPresent() {
+        #expect(Corpus.files("data").count >= 40, "corpus not found under \(Corpus.root.path)")
+        #expect(Corpus.files("bad_data").count >= 8)
+    }
+
+    @Test func everyDataFooterDecodesAndReencodes() throws {
+        for url in Corpus.files("data") {
+            let name = url.lastPathComponent
+            let (_, md): ([UInt8], FileMetaData)
+            do { (_, md) = try Corpus.footer(url) } catch {
+                Issue.record("\(name): \(error)")
+                continue
+            }
+            // structural sanity
+            let leaves = md.schema.filter { $0.numChildren == nil }.count
+            #expect(md.schema.first?.numChildren != nil, "\(name): root is not a group")
+            for rg in md.rowGroups {
+                #expect(rg.columns.count == leaves, "\(name)")
+                for c in rg.columns { #expect(c.metaData != nil, "\(name)") }
+            }
+            // our encoding of what we decoded decodes to the same thing
+            let again = try md.encoded().withUnsafeBytes { try FileMetaData.decode($0) }
+            #expect(again == md, "\(name): re-encoded footer differs")
+        }
+    }
+
+    @Test func everyPageHeaderOfEveryDataFileDecodes() throws {
+        // nation.dict-malformed has page headers running past their chunk's end (readers cope); in
+        // column_chunk_key_value_metadata the chunks have no data pages at all (num_values 0, data_page_offset 0).
+        let overrunning = ["nation.dict-malformed.parquet"]
+        var files = 0
+        for url in Corpus.files("data") {
+            let name = url.lastPathComponent
+            let (bytes, md) = try Corpus.footer(url)
+            for rg in md.rowGroups {
+                for c in rg.columns {
+                    guard let m = c.metaData, m.numValues > 0 else { continue }
+                    let (headers, end) = try walkPages(bytes, m)
+                    let chunkEnd = Int(Swift.min(m.dataPageOffset, m.dictionaryPageOffset.flatMap { $0 > 0 ? $0 : nil } ?? .max)) + Int(m.totalCompressedSize)
+                    if !overrunning.contains(name) {
+                        #expect(end == chunkEnd, "\(name) \(m.pathInSchema): pages end at \(end), chunk at \(chunkEnd)")
+                    }
+                    let values = headers.reduce(Int64(0)) { sum, h in
+                        sum + Int64(h.dataPageHeader?.numValues ?? h.dataPageHeaderV2?.numValues ?? 0)
+                    }
+                    #expect(values == m.numValues, "\(name) \(m.pathInSchema)")
+                    for h in headers {
+                        switch h.type {
+                        case .dataPage: #expect(h.dataPageHeader != nil)
+                        case .dataPageV2: #expect(h.dataPageHeaderV2 != nil)
+                        case .dictionaryPage: #expect(h.dictionaryPageHeader != nil)
+                        default: Issue.record("\(name): page type \(h.type)")
+                        }
+                        // and each header survives our own round trip
+                        let back = try h.encoded().withUnsafeBytes { try PageHeader.decode($0) }
+                        #expect(back.header == h)
+                    }
+                }
+            }
+            files += 1
+        }
+        #expect(files >= 40)
+    }
+
+    @Test func alltypesPlain() throws {
+        let (_, md) = try Corpus.footer(Corpus.root.appendingPathComponent("data/alltypes_plain.parquet"))
+        #expect(md.schema.count == 12)
+        #expect(md.schema[0].numChildren == 11)
+        #expect(md.schema.dropFirst().allSatisfy { $0.repetitionType == .optional })
+        #expect(md.numRows == 8)
+        #expect(md.rowGroups.count == 1)
+        #expect(md.rowGroups[0].numRows == 8)
+        #expect(md.rowGroups[0].columns.count == 11)
+        #expect(md.schema.map(\.name).prefix(3) == ["schema", "id", "bool_col"])
+        #expect(md.schema.map(\.type) == [nil, .int32, .boolean, .int32, .int32, .int32, .int64, .float, .double, .byteArray, .byteArray, .int96])
+        #expect(md.createdBy?.hasPrefix("impala") == true)
+        let id = try #require(md.rowGroups[0].columns[0].metaData)
+        #expect(id.pathInSchema == ["id"])
+        #expect(id.codecRaw == 0)
+        #expect(id.dictionaryPageOffset == 4)
+        #expect(id.encodings == [.rle, .plainDictionary, .plain])
+    }
+
+    @Test func footerFacts() throws {
+        func footer(_ name: String) throws -> FileMetaData { try Corpus.footer(Corpus.root.appendingPathComponent(name)).metadata }
+
+        let unknown = try footer("data/unknown-logical-type.parquet")
+        #expect(unknown.schema.map(\.logicalType) == [nil, .string, .unknown(fieldId: 2555)])
+
+        let sorted = try footer("data/sort_columns.parquet")
+        #expect(sorted.rowGroups.count == 2)
+        #expect(sorted.rowGroups[0].sortingColumns == [
+            SortingColumn(columnIdx: 0, descending: true, nullsFirst: true),
+            SortingColumn(columnIdx: 1, descending: false, nullsFirst: false),
+        ])
+
+        let kv = try footer("data/column_chunk_key_value_metadata.parquet")
+        #expect(kv.rowGroups[0].columns[0].metaData?.keyValueMetadata == [
+            KeyValue(key: "foo", value: "bar"), KeyValue(key: "thisiskeywithoutvalue"),
+        ])
+
+        let bloom = try footer("data/data_index_bloom_encoding_stats.parquet")
+        let bm = try #require(bloom.rowGroups[0].columns[0].metaData)
+        #expect(bm.bloomFilterOffset != nil)
+        #expect(bm.encodingStats?.isEmpty == false)
+        #expect(bm.statistics?.minValue == Array("Hello".utf8))
+        #expect(bm.codecRaw == 2)
+
+        // Dremio: dictionary_page_offset 0 without a dictionary, and its own list in ColumnMetaData field 15
+        let dremio = try footer("data/dict-page-offset-zero.parquet")
+        #expect(dremio.rowGroups[0].columns[0].metaData?.dictionaryPageOffset == 0)
+        #expect(dremio.rowGroups[0].columns[0].metaData?.bloomFilterLength == nil)
+
+        let decimal = try footer("data/byte_array_decimal.parquet")
+        #expect(decimal.rowGroups[0].columns[0].metaData?.encodings == [])
+        #expect(decimal.schema[1].convertedType == .decimal)
+
+        let ts = try footer("data/alltypes_tiny_pages.parquet")
+        #expect(ts.schema.contains { $0.logicalType == .integer(bitWidth: 8, isSigned: true) })
+        #expect(ts.columnOrders?.count == 13)
+        #expect(ts.columnOrders?.allSatisfy { $0 == .typeDefined } == true)
+    }
+
+    @Test func fortyThousandPageHeaders() throws {
+        let (bytes, md) = try Corpus.footer(Corpus.root.appendingPathComponent("data/overflow_i16_page_cnt.parquet"))
+        let m = try #require(md.rowGroups.first?.columns.first?.metaData)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (headers, _) = try walkPages(bytes, m)
+        let elapsed = clock.now - start
+        #expect(headers.count == 40_000)
+        #expect(elapsed < .seconds(5), "40,000 page headers took \(elapsed)")
+        print("40,000 page headers decoded in \(elapsed)")
+    }
+
+    @Test func badDataFooters() throws {
+        let root = Corpus.root.appendingPathComponent("bad_data")
+        // PARQUET-1481: a corrupted schema with physical type -7
+        let e = thriftError { _ = try Corpus.footer(root.appendingPathComponent("PARQUET-1481.parquet")) }
+        #expect(e?.message == "invalid physical type -7")
+        #expect(e?.description.contains("at byte") == true)
+        // ARROW-GH-41317: a list<i16> where ColumnMetaData.encodings (list<i32>) belongs
+        let l = thriftError { _ = try Corpus.footer(root.appendingPathComponent("ARROW-GH-41317.parquet")) }
+        #expect(l?.message.contains("ColumnMetaData.encodings") == true)
+        // The others have sound footers; their faults are in the pages.
+        for name in ["ARROW-GH-41321", "ARROW-GH-43605", "ARROW-GH-45185", "ARROW-GH-47662", "ARROW-RS-GH-6229-DICTHEADER",
+            "ARROW-RS-GH-6229-LEVELS"]
+        {
+            #expect(throws: Never.self, "\(name)") { _ = try Corpus.footer(root.appendingPathComponent(name + ".parquet")) }
+        }
+        // 6229-DICTHEADER: the first data page header has num_values as an i16, so the required field is missing
+        let (bytes, md) = try Corpus.footer(root.appendingPathComponent("ARROW-RS-GH-6229-DICTHEADER.parquet"))
+        let m = try #require(md.rowGroups[0].columns[0].metaData)
+        let p = thriftError { _ = try walkPages(bytes, m) }
+        #expect(p?.message == "required field DataPageHeader.num_values is missing")
+    }
+
+    @Test func truncatedAndMutatedRealFootersNeverCrash() throws {
+        for name in ["alltypes_plain.parquet", "datapage_v2.snappy.parquet", "unknown-logical-type.parquet"] {
+            let bytes = [UInt8](try Data(contentsOf: Corpus.root.appendingPathComponent("data/" + name)))
+            let footer = Array(bytes[try Corpus.footerRange(bytes)])
+            for n in 0..<footer.count {
+                let prefix = Array(footer.prefix(n))
+                #expect(thriftError { _ = try prefix.withUnsafeBytes { try FileMetaData.decode($0) } } != nil)
+            }
+            var rng = SplitMix64(seed: UInt64(footer.count))
+            for _ in 0..<2_000 {
+                var m = footer
+                m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next())
+                _ = try? m.withUnsafeBytes { try FileMetaData.decode($0) }
+            }
         }
     }
 }

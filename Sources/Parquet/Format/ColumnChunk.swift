@@ -15,11 +15,9 @@ extension KeyValue: ThriftStruct {
         var key: String?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .binary, "KeyValue.key")
+            case 1 where f.type == .binary:
                 key = try r.readString()
-            case 2:
-                try r.expect(f, .binary, "KeyValue.value")
+            case 2 where f.type == .binary:
                 value = try r.readString()
             default:
                 try r.skip(f.type)
@@ -59,14 +57,11 @@ extension PageEncodingStats: ThriftStruct {
         var count: Int32?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "PageEncodingStats.page_type")
+            case 1 where f.type == .i32:
                 pageType = try r.readI32()
-            case 2:
-                try r.expect(f, .i32, "PageEncodingStats.encoding")
+            case 2 where f.type == .i32:
                 encoding = try r.readI32()
-            case 3:
-                try r.expect(f, .i32, "PageEncodingStats.count")
+            case 3 where f.type == .i32:
                 count = try r.readI32()
             default:
                 try r.skip(f.type)
@@ -148,54 +143,39 @@ extension ColumnMetaData: ThriftStruct {
         var dataPageOffset: Int64?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "ColumnMetaData.type")
+            case 1 where f.type == .i32:
                 type = try PhysicalType.read(from: &r)
-            case 2:
-                try r.expect(f, .list, "ColumnMetaData.encodings")
+            case 2 where f.type == .list:
                 encodings = try r.readList("ColumnMetaData.encodings", of: .i32) { Encoding(rawValue: try $0.readI32()) }
-            case 3:
-                try r.expect(f, .list, "ColumnMetaData.path_in_schema")
+            case 3 where f.type == .list:
                 path = try r.readList("ColumnMetaData.path_in_schema", of: .binary) { try $0.readString() }
-            case 4:
-                try r.expect(f, .i32, "ColumnMetaData.codec")
+            case 4 where f.type == .i32:
                 codec = try r.readI32()
-            case 5:
-                try r.expect(f, .i64, "ColumnMetaData.num_values")
+            case 5 where f.type == .i64:
                 numValues = try r.readI64()
-            case 6:
-                try r.expect(f, .i64, "ColumnMetaData.total_uncompressed_size")
+            case 6 where f.type == .i64:
                 uncompressed = try r.readI64()
-            case 7:
-                try r.expect(f, .i64, "ColumnMetaData.total_compressed_size")
+            case 7 where f.type == .i64:
                 compressed = try r.readI64()
-            case 8:
-                try r.expect(f, .list, "ColumnMetaData.key_value_metadata")
+            case 8 where f.type == .list:
                 keyValueMetadata = try r.readList("ColumnMetaData.key_value_metadata", of: .structure) {
                     try KeyValue(from: &$0)
                 }
-            case 9:
-                try r.expect(f, .i64, "ColumnMetaData.data_page_offset")
+            case 9 where f.type == .i64:
                 dataPageOffset = try r.readI64()
-            case 10:
-                try r.expect(f, .i64, "ColumnMetaData.index_page_offset")
+            case 10 where f.type == .i64:
                 indexPageOffset = try r.readI64()
-            case 11:
-                try r.expect(f, .i64, "ColumnMetaData.dictionary_page_offset")
+            case 11 where f.type == .i64:
                 dictionaryPageOffset = try r.readI64()
-            case 12:
-                try r.expect(f, .structure, "ColumnMetaData.statistics")
+            case 12 where f.type == .structure:
                 statistics = try Statistics(from: &r)
-            case 13:
-                try r.expect(f, .list, "ColumnMetaData.encoding_stats")
+            case 13 where f.type == .list:
                 encodingStats = try r.readList("ColumnMetaData.encoding_stats", of: .structure) {
                     try PageEncodingStats(from: &$0)
                 }
-            case 14:
-                try r.expect(f, .i64, "ColumnMetaData.bloom_filter_offset")
+            case 14 where f.type == .i64:
                 bloomFilterOffset = try r.readI64()
-            case 15:
-                try r.expect(f, .i32, "ColumnMetaData.bloom_filter_length")
+            case 15 where f.type == .i32:
                 bloomFilterLength = try r.readI32()
             default:
                 try r.skip(f.type)
@@ -275,26 +255,19 @@ extension ColumnChunk: ThriftStruct {
         let saved = try r.beginStruct()
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .binary, "ColumnChunk.file_path")
+            case 1 where f.type == .binary:
                 filePath = try r.readString()
-            case 2:
-                try r.expect(f, .i64, "ColumnChunk.file_offset")
+            case 2 where f.type == .i64:
                 fileOffset = try r.readI64()
-            case 3:
-                try r.expect(f, .structure, "ColumnChunk.meta_data")
+            case 3 where f.type == .structure:
                 metaData = try ColumnMetaData(from: &r)
-            case 4:
-                try r.expect(f, .i64, "ColumnChunk.offset_index_offset")
+            case 4 where f.type == .i64:
                 offsetIndexOffset = try r.readI64()
-            case 5:
-                try r.expect(f, .i32, "ColumnChunk.offset_index_length")
+            case 5 where f.type == .i32:
                 offsetIndexLength = try r.readI32()
-            case 6:
-                try r.expect(f, .i64, "ColumnChunk.column_index_offset")
+            case 6 where f.type == .i64:
                 columnIndexOffset = try r.readI64()
-            case 7:
-                try r.expect(f, .i32, "ColumnChunk.column_index_length")
+            case 7 where f.type == .i32:
                 columnIndexLength = try r.readI32()
             default:
                 try r.skip(f.type)

@@ -20,14 +20,11 @@ extension SortingColumn: ThriftStruct {
         var nullsFirst: Bool?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "SortingColumn.column_idx")
+            case 1 where f.type == .i32:
                 columnIdx = try r.readI32()
-            case 2:
-                try r.expect(f, .boolTrue, "SortingColumn.descending")
+            case 2 where f.type.isBool:
                 descending = f.boolValue
-            case 3:
-                try r.expect(f, .boolTrue, "SortingColumn.nulls_first")
+            case 3 where f.type.isBool:
                 nullsFirst = f.boolValue
             default:
                 try r.skip(f.type)
@@ -82,28 +79,21 @@ extension RowGroup: ThriftStruct {
         var numRows: Int64?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .list, "RowGroup.columns")
+            case 1 where f.type == .list:
                 columns = try r.readList("RowGroup.columns", of: .structure) { try ColumnChunk(from: &$0) }
-            case 2:
-                try r.expect(f, .i64, "RowGroup.total_byte_size")
+            case 2 where f.type == .i64:
                 totalByteSize = try r.readI64()
-            case 3:
-                try r.expect(f, .i64, "RowGroup.num_rows")
+            case 3 where f.type == .i64:
                 numRows = try r.readI64()
-            case 4:
-                try r.expect(f, .list, "RowGroup.sorting_columns")
+            case 4 where f.type == .list:
                 sortingColumns = try r.readList("RowGroup.sorting_columns", of: .structure) {
                     try SortingColumn(from: &$0)
                 }
-            case 5:
-                try r.expect(f, .i64, "RowGroup.file_offset")
+            case 5 where f.type == .i64:
                 fileOffset = try r.readI64()
-            case 6:
-                try r.expect(f, .i64, "RowGroup.total_compressed_size")
+            case 6 where f.type == .i64:
                 totalCompressedSize = try r.readI64()
-            case 7:
-                try r.expect(f, .i16, "RowGroup.ordinal")
+            case 7 where f.type == .i16:
                 ordinal = try r.readI16()
             default:
                 try r.skip(f.type)
@@ -202,28 +192,21 @@ extension FileMetaData: ThriftStruct {
         var rowGroups: [RowGroup]?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "FileMetaData.version")
+            case 1 where f.type == .i32:
                 version = try r.readI32()
-            case 2:
-                try r.expect(f, .list, "FileMetaData.schema")
+            case 2 where f.type == .list:
                 schema = try r.readList("FileMetaData.schema", of: .structure) { try SchemaElement(from: &$0) }
-            case 3:
-                try r.expect(f, .i64, "FileMetaData.num_rows")
+            case 3 where f.type == .i64:
                 numRows = try r.readI64()
-            case 4:
-                try r.expect(f, .list, "FileMetaData.row_groups")
+            case 4 where f.type == .list:
                 rowGroups = try r.readList("FileMetaData.row_groups", of: .structure) { try RowGroup(from: &$0) }
-            case 5:
-                try r.expect(f, .list, "FileMetaData.key_value_metadata")
+            case 5 where f.type == .list:
                 keyValueMetadata = try r.readList("FileMetaData.key_value_metadata", of: .structure) {
                     try KeyValue(from: &$0)
                 }
-            case 6:
-                try r.expect(f, .binary, "FileMetaData.created_by")
+            case 6 where f.type == .binary:
                 createdBy = try r.readString()
-            case 7:
-                try r.expect(f, .list, "FileMetaData.column_orders")
+            case 7 where f.type == .list:
                 columnOrders = try r.readList("FileMetaData.column_orders", of: .structure) {
                     try ColumnOrder(from: &$0)
                 }

@@ -128,11 +128,9 @@ extension LogicalType: ThriftStruct {
         var precision: Int32?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "DecimalType.scale")
+            case 1 where f.type == .i32:
                 scale = try r.readI32()
-            case 2:
-                try r.expect(f, .i32, "DecimalType.precision")
+            case 2 where f.type == .i32:
                 precision = try r.readI32()
             default: try r.skip(f.type)
             }
@@ -151,11 +149,9 @@ extension LogicalType: ThriftStruct {
         var unit: TimeUnit??
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .boolTrue, "\(name).isAdjustedToUTC")
+            case 1 where f.type.isBool:
                 utc = f.boolValue
-            case 2:
-                try r.expect(f, .structure, "\(name).unit")
+            case 2 where f.type == .structure:
                 unit = .some(try TimeUnit.read(from: &r))
             default: try r.skip(f.type)
             }
@@ -174,11 +170,9 @@ extension LogicalType: ThriftStruct {
         var signed: Bool?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .byte, "IntType.bitWidth")
+            case 1 where f.type == .byte:
                 bitWidth = try r.readByte()
-            case 2:
-                try r.expect(f, .boolTrue, "IntType.isSigned")
+            case 2 where f.type.isBool:
                 signed = f.boolValue
             default: try r.skip(f.type)
             }

@@ -29,20 +29,15 @@ extension DataPageHeader: ThriftStruct {
         var statistics: Statistics?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "DataPageHeader.num_values")
+            case 1 where f.type == .i32:
                 numValues = try r.readI32()
-            case 2:
-                try r.expect(f, .i32, "DataPageHeader.encoding")
+            case 2 where f.type == .i32:
                 encoding = try r.readI32()
-            case 3:
-                try r.expect(f, .i32, "DataPageHeader.definition_level_encoding")
+            case 3 where f.type == .i32:
                 defEncoding = try r.readI32()
-            case 4:
-                try r.expect(f, .i32, "DataPageHeader.repetition_level_encoding")
+            case 4 where f.type == .i32:
                 repEncoding = try r.readI32()
-            case 5:
-                try r.expect(f, .structure, "DataPageHeader.statistics")
+            case 5 where f.type == .structure:
                 statistics = try Statistics(from: &r)
             default:
                 try r.skip(f.type)
@@ -91,14 +86,11 @@ extension DictionaryPageHeader: ThriftStruct {
         var isSorted: Bool?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "DictionaryPageHeader.num_values")
+            case 1 where f.type == .i32:
                 numValues = try r.readI32()
-            case 2:
-                try r.expect(f, .i32, "DictionaryPageHeader.encoding")
+            case 2 where f.type == .i32:
                 encoding = try r.readI32()
-            case 3:
-                try r.expect(f, .boolTrue, "DictionaryPageHeader.is_sorted")
+            case 3 where f.type.isBool:
                 isSorted = f.boolValue
             default:
                 try r.skip(f.type)
@@ -159,29 +151,21 @@ extension DataPageHeaderV2: ThriftStruct {
         var statistics: Statistics?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "DataPageHeaderV2.num_values")
+            case 1 where f.type == .i32:
                 numValues = try r.readI32()
-            case 2:
-                try r.expect(f, .i32, "DataPageHeaderV2.num_nulls")
+            case 2 where f.type == .i32:
                 numNulls = try r.readI32()
-            case 3:
-                try r.expect(f, .i32, "DataPageHeaderV2.num_rows")
+            case 3 where f.type == .i32:
                 numRows = try r.readI32()
-            case 4:
-                try r.expect(f, .i32, "DataPageHeaderV2.encoding")
+            case 4 where f.type == .i32:
                 encoding = try r.readI32()
-            case 5:
-                try r.expect(f, .i32, "DataPageHeaderV2.definition_levels_byte_length")
+            case 5 where f.type == .i32:
                 defLength = try r.readI32()
-            case 6:
-                try r.expect(f, .i32, "DataPageHeaderV2.repetition_levels_byte_length")
+            case 6 where f.type == .i32:
                 repLength = try r.readI32()
-            case 7:
-                try r.expect(f, .boolTrue, "DataPageHeaderV2.is_compressed")
+            case 7 where f.type.isBool:
                 isCompressed = f.boolValue
-            case 8:
-                try r.expect(f, .structure, "DataPageHeaderV2.statistics")
+            case 8 where f.type == .structure:
                 statistics = try Statistics(from: &r)
             default:
                 try r.skip(f.type)
@@ -194,6 +178,12 @@ extension DataPageHeaderV2: ThriftStruct {
         guard let encoding else { throw r.missing("DataPageHeaderV2", "encoding") }
         guard let defLength else { throw r.missing("DataPageHeaderV2", "definition_levels_byte_length") }
         guard let repLength else { throw r.missing("DataPageHeaderV2", "repetition_levels_byte_length") }
+        guard defLength >= 0 else {
+            throw r.fail("DataPageHeaderV2.definition_levels_byte_length is negative (\(defLength))")
+        }
+        guard repLength >= 0 else {
+            throw r.fail("DataPageHeaderV2.repetition_levels_byte_length is negative (\(repLength))")
+        }
         self.init(
             numValues: numValues, numNulls: numNulls, numRows: numRows, encoding: Encoding(rawValue: encoding),
             definitionLevelsByteLength: defLength, repetitionLevelsByteLength: repLength,
@@ -255,26 +245,19 @@ extension PageHeader: ThriftStruct {
         var v2: DataPageHeaderV2?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "PageHeader.type")
+            case 1 where f.type == .i32:
                 type = try r.readI32()
-            case 2:
-                try r.expect(f, .i32, "PageHeader.uncompressed_page_size")
+            case 2 where f.type == .i32:
                 uncompressed = try r.readI32()
-            case 3:
-                try r.expect(f, .i32, "PageHeader.compressed_page_size")
+            case 3 where f.type == .i32:
                 compressed = try r.readI32()
-            case 4:
-                try r.expect(f, .i32, "PageHeader.crc")
+            case 4 where f.type == .i32:
                 crc = try r.readI32()
-            case 5:
-                try r.expect(f, .structure, "PageHeader.data_page_header")
+            case 5 where f.type == .structure:
                 v1 = try DataPageHeader(from: &r)
-            case 7:
-                try r.expect(f, .structure, "PageHeader.dictionary_page_header")
+            case 7 where f.type == .structure:
                 dictionary = try DictionaryPageHeader(from: &r)
-            case 8:
-                try r.expect(f, .structure, "PageHeader.data_page_header_v2")
+            case 8 where f.type == .structure:
                 v2 = try DataPageHeaderV2(from: &r)
             default:
                 try r.skip(f.type)
@@ -284,6 +267,9 @@ extension PageHeader: ThriftStruct {
         guard let type else { throw r.missing("PageHeader", "type") }
         guard let uncompressed else { throw r.missing("PageHeader", "uncompressed_page_size") }
         guard let compressed else { throw r.missing("PageHeader", "compressed_page_size") }
+        // Sizes drive the reader's byte arithmetic: reject negative ones here, where they are read.
+        guard uncompressed >= 0 else { throw r.fail("PageHeader.uncompressed_page_size is negative (\(uncompressed))") }
+        guard compressed >= 0 else { throw r.fail("PageHeader.compressed_page_size is negative (\(compressed))") }
         self.init(
             type: PageType(rawValue: type), uncompressedPageSize: uncompressed, compressedPageSize: compressed,
             crc: crc, dataPageHeader: v1, dictionaryPageHeader: dictionary, dataPageHeaderV2: v2)
@@ -302,6 +288,7 @@ extension PageHeader: ThriftStruct {
     }
 
     /// Decodes one header at the start of `bytes`; returns it and how many bytes it used.
+    /// Negative page sizes (and negative v2 level lengths) are rejected.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> (header: PageHeader, length: Int) {
         var r = CompactReader(bytes)
         let header = try PageHeader(from: &r)

@@ -39,35 +39,25 @@ extension SchemaElement: ThriftStruct {
         var name: String?
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .i32, "SchemaElement.type")
+            case 1 where f.type == .i32:
                 type = try PhysicalType.read(from: &r)
-            case 2:
-                try r.expect(f, .i32, "SchemaElement.type_length")
+            case 2 where f.type == .i32:
                 typeLength = try r.readI32()
-            case 3:
-                try r.expect(f, .i32, "SchemaElement.repetition_type")
+            case 3 where f.type == .i32:
                 repetitionType = try Repetition.read(from: &r)
-            case 4:
-                try r.expect(f, .binary, "SchemaElement.name")
+            case 4 where f.type == .binary:
                 name = try r.readString()
-            case 5:
-                try r.expect(f, .i32, "SchemaElement.num_children")
+            case 5 where f.type == .i32:
                 numChildren = try r.readI32()
-            case 6:
-                try r.expect(f, .i32, "SchemaElement.converted_type")
+            case 6 where f.type == .i32:
                 convertedType = ConvertedType(rawValue: try r.readI32())
-            case 7:
-                try r.expect(f, .i32, "SchemaElement.scale")
+            case 7 where f.type == .i32:
                 scale = try r.readI32()
-            case 8:
-                try r.expect(f, .i32, "SchemaElement.precision")
+            case 8 where f.type == .i32:
                 precision = try r.readI32()
-            case 9:
-                try r.expect(f, .i32, "SchemaElement.field_id")
+            case 9 where f.type == .i32:
                 fieldId = try r.readI32()
-            case 10:
-                try r.expect(f, .structure, "SchemaElement.logicalType")
+            case 10 where f.type == .structure:
                 logicalType = try LogicalType(from: &r)
             default:
                 try r.skip(f.type)

@@ -32,29 +32,21 @@ extension Statistics: ThriftStruct {
         let saved = try r.beginStruct()
         while let f = try r.readFieldHeader() {
             switch f.id {
-            case 1:
-                try r.expect(f, .binary, "Statistics.max")
+            case 1 where f.type == .binary:
                 max = try r.readBinary()
-            case 2:
-                try r.expect(f, .binary, "Statistics.min")
+            case 2 where f.type == .binary:
                 min = try r.readBinary()
-            case 3:
-                try r.expect(f, .i64, "Statistics.null_count")
+            case 3 where f.type == .i64:
                 nullCount = try r.readI64()
-            case 4:
-                try r.expect(f, .i64, "Statistics.distinct_count")
+            case 4 where f.type == .i64:
                 distinctCount = try r.readI64()
-            case 5:
-                try r.expect(f, .binary, "Statistics.max_value")
+            case 5 where f.type == .binary:
                 maxValue = try r.readBinary()
-            case 6:
-                try r.expect(f, .binary, "Statistics.min_value")
+            case 6 where f.type == .binary:
                 minValue = try r.readBinary()
-            case 7:
-                try r.expect(f, .boolTrue, "Statistics.is_max_value_exact")
+            case 7 where f.type.isBool:
                 isMaxValueExact = f.boolValue
-            case 8:
-                try r.expect(f, .boolTrue, "Statistics.is_min_value_exact")
+            case 8 where f.type.isBool:
                 isMinValueExact = f.boolValue
             default:
                 try r.skip(f.type)

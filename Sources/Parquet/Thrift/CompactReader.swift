@@ -307,11 +307,4 @@ extension CompactReader {
     func missing(_ structName: String, _ field: String) -> ThriftError {
         fail("required field \(structName).\(field) is missing")
     }
-
-    /// Throws unless field `header` has wire type `type` (`what` names it: "SchemaElement.type").
-    func expect(_ header: ThriftFieldHeader, _ type: CompactType, _ what: String) throws {
-        guard header.type == type || (header.type.isBool && type.isBool) else {
-            throw fail("field \(what) (id \(header.id)) has wire type \(header.type), expected \(type)")
-        }
-    }
 }

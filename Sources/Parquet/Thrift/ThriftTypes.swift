@@ -76,6 +76,11 @@ public struct ThriftFieldHeader: Sendable, Equatable {
 }
 
 /// A Thrift struct (or union) that can be decoded from and encoded to the compact protocol.
+///
+/// Decoders skip fields whose id they do not know, and also known ids whose wire type differs from the
+/// definition (as Thrift-generated code does: Dremio's parquet-mr fork, for one, writes a list as
+/// ColumnMetaData field 15, which parquet.thrift defines as the i32 bloom_filter_length). A missing required
+/// field is an error naming the struct and field; so is a list whose elements have the wrong wire type.
 public protocol ThriftStruct: Sendable {
     init(from reader: inout CompactReader) throws
     func write(to writer: inout CompactWriter)

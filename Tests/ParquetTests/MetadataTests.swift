@@ -6,33 +6,33 @@ import Testing
 // MARK: Helpers
 
 /// Decodes a `T` from `bytes`, requiring every byte to be used.
-func decodeAll<T: ThriftStruct>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
-    try withReader(bytes) { r throws in
+func thriftDecodeAll<T: ThriftStruct>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
+    try withCompactReader(bytes) { r throws in
         let v = try T(from: &r)
         #expect(r.remaining == 0)
         return v
     }
 }
 
-func encode(_ value: some ThriftStruct) -> [UInt8] {
+func thriftEncode(_ value: some ThriftStruct) -> [UInt8] {
     var w = CompactWriter()
     value.write(to: &w)
     return w.bytes
 }
 
-func roundTrip<T: ThriftStruct & Equatable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let back = try decodeAll(T.self, encode(value))
+func thriftRoundTrip<T: ThriftStruct & Equatable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let back = try thriftDecodeAll(T.self, thriftEncode(value))
     #expect(back == value, sourceLocation: sourceLocation)
 }
 
 /// The kinds of unknown field the skip tests add.
-enum UnknownKind: CaseIterable {
+enum UnknownFieldKind: CaseIterable {
     case boolTrue, boolFalse, byte, i16, i32, i64, double, binary, listI32, listBool, listDouble, listStruct
     case set, map, nestedStruct, uuid, emptyList, emptyStruct
 }
 
 /// Writes field `id` of kind `kind` with some content.
-func writeUnknown(_ w: inout CompactWriter, id: Int16, _ kind: UnknownKind) {
+func writeUnknownField(_ w: inout CompactWriter, id: Int16, _ kind: UnknownFieldKind) {
     switch kind {
     case .boolTrue: w.writeField(id, bool: true)
     case .boolFalse: w.writeField(id, bool: false)
@@ -87,18 +87,18 @@ func writeUnknown(_ w: inout CompactWriter, id: Int16, _ kind: UnknownKind) {
 }
 
 /// `value` encoded with an extra field `id` of kind `kind` just before its stop byte.
-func withUnknownField(_ value: some ThriftStruct, id: Int16 = 99, _ kind: UnknownKind) -> [UInt8] {
-    var bytes = encode(value)
+func withUnknownField(_ value: some ThriftStruct, id: Int16 = 99, _ kind: UnknownFieldKind) -> [UInt8] {
+    var bytes = thriftEncode(value)
     #expect(bytes.last == 0)
     bytes.removeLast()
     var w = CompactWriter()  // last field id 0: id 99 takes the long form, independent of what precedes it
-    writeUnknown(&w, id: id, kind)
+    writeUnknownField(&w, id: id, kind)
     return bytes + w.bytes + [0]
 }
 
 // MARK: Sample values
 
-enum Samples {
+enum MetadataSamples {
     static let fullStatistics = Statistics(
         max: [1, 2], min: [0], nullCount: 4, distinctCount: 9, maxValue: [0xFF, 0], minValue: [], isMaxValueExact: true,
         isMinValueExact: false)
@@ -172,60 +172,60 @@ enum Samples {
 
 @Suite struct MetadataRoundTripTests {
     @Test func statistics() throws {
-        try roundTrip(Samples.fullStatistics)
-        try roundTrip(Statistics())
-        #expect(encode(Statistics()) == [0])
+        try thriftRoundTrip(MetadataSamples.fullStatistics)
+        try thriftRoundTrip(Statistics())
+        #expect(thriftEncode(Statistics()) == [0])
     }
 
     @Test func logicalTypes() throws {
-        for t in Samples.logicalTypes { try roundTrip(t) }
+        for t in MetadataSamples.logicalTypes { try thriftRoundTrip(t) }
     }
 
     @Test func schemaElements() throws {
-        try roundTrip(Samples.fullSchemaElement)
-        try roundTrip(SchemaElement(name: ""))
-        for t in Samples.logicalTypes { try roundTrip(SchemaElement(name: "c", logicalType: t)) }
-        for c in ConvertedType.allCases { try roundTrip(SchemaElement(name: "c", convertedType: c)) }
+        try thriftRoundTrip(MetadataSamples.fullSchemaElement)
+        try thriftRoundTrip(SchemaElement(name: ""))
+        for t in MetadataSamples.logicalTypes { try thriftRoundTrip(SchemaElement(name: "c", logicalType: t)) }
+        for c in ConvertedType.allCases { try thriftRoundTrip(SchemaElement(name: "c", convertedType: c)) }
         for p in PhysicalType.allCases {
-            for rep in Repetition.allCases { try roundTrip(SchemaElement(type: p, repetitionType: rep, name: "p")) }
+            for rep in Repetition.allCases { try thriftRoundTrip(SchemaElement(type: p, repetitionType: rep, name: "p")) }
         }
     }
 
     @Test func keyValuesAndEncodingStats() throws {
-        try roundTrip(KeyValue(key: "k", value: "v"))
-        try roundTrip(KeyValue(key: "ключ"))
-        try roundTrip(PageEncodingStats(pageType: .dataPageV2, encoding: .byteStreamSplit, count: Int32.max))
-        try roundTrip(PageEncodingStats(pageType: PageType(rawValue: 77), encoding: Encoding(rawValue: -1), count: 0))
+        try thriftRoundTrip(KeyValue(key: "k", value: "v"))
+        try thriftRoundTrip(KeyValue(key: "ключ"))
+        try thriftRoundTrip(PageEncodingStats(pageType: .dataPageV2, encoding: .byteStreamSplit, count: Int32.max))
+        try thriftRoundTrip(PageEncodingStats(pageType: PageType(rawValue: 77), encoding: Encoding(rawValue: -1), count: 0))
     }
 
     @Test func columnMetaDataAndChunks() throws {
-        try roundTrip(Samples.fullColumnMetaData)
-        try roundTrip(Samples.minimalColumnMetaData)
-        try roundTrip(Samples.fullColumnChunk)
-        try roundTrip(ColumnChunk())
-        try roundTrip(ColumnChunk(fileOffset: -1))
+        try thriftRoundTrip(MetadataSamples.fullColumnMetaData)
+        try thriftRoundTrip(MetadataSamples.minimalColumnMetaData)
+        try thriftRoundTrip(MetadataSamples.fullColumnChunk)
+        try thriftRoundTrip(ColumnChunk())
+        try thriftRoundTrip(ColumnChunk(fileOffset: -1))
     }
 
     @Test func rowGroupsAndSortingColumns() throws {
-        try roundTrip(Samples.fullRowGroup)
-        try roundTrip(RowGroup(columns: [], totalByteSize: 0, numRows: 0))
-        try roundTrip(SortingColumn(columnIdx: 0, descending: false, nullsFirst: true))
+        try thriftRoundTrip(MetadataSamples.fullRowGroup)
+        try thriftRoundTrip(RowGroup(columns: [], totalByteSize: 0, numRows: 0))
+        try thriftRoundTrip(SortingColumn(columnIdx: 0, descending: false, nullsFirst: true))
     }
 
     @Test func fileMetaData() throws {
-        let full = Samples.fullFileMetaData
+        let full = MetadataSamples.fullFileMetaData
         let bytes = full.encoded()
         let back = try bytes.withUnsafeBytes { try FileMetaData.decode($0) }
         #expect(back == full)
         let minimal = FileMetaData(version: 1, schema: [SchemaElement(name: "root")], numRows: 0, rowGroups: [])
         #expect(try minimal.encoded().withUnsafeBytes { try FileMetaData.decode($0) } == minimal)
-        try roundTrip(ColumnOrder.typeDefined)
-        try roundTrip(ColumnOrder.unknown(fieldId: 5))
+        try thriftRoundTrip(ColumnOrder.typeDefined)
+        try thriftRoundTrip(ColumnOrder.unknown(fieldId: 5))
     }
 
     @Test func pageHeaders() throws {
         var all: [UInt8] = []
-        for h in Samples.fullPageHeaders {
+        for h in MetadataSamples.fullPageHeaders {
             let bytes = h.encoded()
             let (back, length) = try bytes.withUnsafeBytes { try PageHeader.decode($0) }
             #expect(back == h)
@@ -234,7 +234,7 @@ enum Samples {
         }
         // decode consecutive headers, as a page reader does (page bodies are empty here)
         var offset = 0
-        for h in Samples.fullPageHeaders {
+        for h in MetadataSamples.fullPageHeaders {
             let (back, length) = try all.withUnsafeBytes { buf in
                 try PageHeader.decode(UnsafeRawBufferPointer(rebasing: buf[offset...]))
             }
@@ -243,13 +243,13 @@ enum Samples {
         }
         #expect(offset == all.count)
         let minimal = PageHeader(type: .indexPage, uncompressedPageSize: 0, compressedPageSize: 0)
-        try roundTrip(minimal)
-        try roundTrip(DataPageHeader(numValues: 0, encoding: .plain, definitionLevelEncoding: .rle, repetitionLevelEncoding: .rle))
-        try roundTrip(DictionaryPageHeader(numValues: -3, encoding: .plainDictionary))
+        try thriftRoundTrip(minimal)
+        try thriftRoundTrip(DataPageHeader(numValues: 0, encoding: .plain, definitionLevelEncoding: .rle, repetitionLevelEncoding: .rle))
+        try thriftRoundTrip(DictionaryPageHeader(numValues: -3, encoding: .plainDictionary))
         let v2 = DataPageHeaderV2(
             numValues: 1, numNulls: 0, numRows: 1, encoding: .plain, definitionLevelsByteLength: 0,
             repetitionLevelsByteLength: 0)
-        try roundTrip(v2)
+        try thriftRoundTrip(v2)
         #expect(v2.isCompressed)
     }
 
@@ -259,34 +259,34 @@ enum Samples {
         let s = w.beginStruct()
         for id: Int16 in 1...6 { w.writeField(id, i32: 0) }
         w.endStruct(s)
-        #expect(try decodeAll(DataPageHeaderV2.self, w.bytes).isCompressed)
+        #expect(try thriftDecodeAll(DataPageHeaderV2.self, w.bytes).isCompressed)
     }
 }
 
 // MARK: Unknown fields, errors
 
 @Suite struct MetadataDecodingTests {
-    @Test(arguments: UnknownKind.allCases) func unknownFieldsAreSkipped(kind: UnknownKind) throws {
+    @Test(arguments: UnknownFieldKind.allCases) func unknownFieldsAreSkipped(kind: UnknownFieldKind) throws {
         func check<T: ThriftStruct & Equatable>(_ value: T) throws {
-            #expect(try decodeAll(T.self, withUnknownField(value, kind)) == value, "\(T.self) + \(kind)")
+            #expect(try thriftDecodeAll(T.self, withUnknownField(value, kind)) == value, "\(T.self) + \(kind)")
         }
-        try check(Samples.fullStatistics)
-        try check(Samples.fullSchemaElement)
+        try check(MetadataSamples.fullStatistics)
+        try check(MetadataSamples.fullSchemaElement)
         try check(KeyValue(key: "k", value: "v"))
         try check(PageEncodingStats(pageType: .dataPage, encoding: .plain, count: 1))
-        try check(Samples.fullColumnMetaData)
-        try check(Samples.fullColumnChunk)
+        try check(MetadataSamples.fullColumnMetaData)
+        try check(MetadataSamples.fullColumnChunk)
         try check(SortingColumn(columnIdx: 1, descending: true, nullsFirst: true))
-        try check(Samples.fullRowGroup)
-        try check(Samples.fullFileMetaData)
-        for h in Samples.fullPageHeaders {
+        try check(MetadataSamples.fullRowGroup)
+        try check(MetadataSamples.fullFileMetaData)
+        for h in MetadataSamples.fullPageHeaders {
             try check(h)
             if let d = h.dataPageHeader { try check(d) }
             if let d = h.dictionaryPageHeader { try check(d) }
             if let d = h.dataPageHeaderV2 { try check(d) }
         }
         // inside LogicalType members (e.g. a future DecimalType field)
-        for t in Samples.logicalTypes { try check(t) }
+        for t in MetadataSamples.logicalTypes { try check(t) }
     }
 
     @Test func unknownFieldsBetweenKnownOnes() throws {
@@ -296,11 +296,11 @@ enum Samples {
         w.writeField(1, i32: PageType.dictionaryPage.rawValue)
         w.writeField(2, i32: 10)
         w.writeField(3, i32: 9)
-        writeUnknown(&w, id: 6, .nestedStruct)
+        writeUnknownField(&w, id: 6, .nestedStruct)
         #expect(w.lastFieldId == 6)
         w.writeField(7, struct: DictionaryPageHeader(numValues: 3, encoding: .plain))
-        writeUnknown(&w, id: 9, .map)
-        writeUnknown(&w, id: 10, .listStruct)
+        writeUnknownField(&w, id: 9, .map)
+        writeUnknownField(&w, id: 10, .listStruct)
         w.endStruct(s)
         let (h, length) = try w.bytes.withUnsafeBytes { try PageHeader.decode($0) }
         #expect(length == w.bytes.count)
@@ -312,10 +312,10 @@ enum Samples {
         var c = CompactWriter()
         let cs = c.beginStruct()
         c.writeField(2, i64: 4)
-        writeUnknown(&c, id: 8, .nestedStruct)
+        writeUnknownField(&c, id: 8, .nestedStruct)
         c.writeField(9, binary: [1, 2, 3])
         c.endStruct(cs)
-        #expect(try decodeAll(ColumnChunk.self, c.bytes) == ColumnChunk(fileOffset: 4))
+        #expect(try thriftDecodeAll(ColumnChunk.self, c.bytes) == ColumnChunk(fileOffset: 4))
     }
 
     @Test func unknownLogicalTypeMember() throws {
@@ -334,7 +334,7 @@ enum Samples {
         w.endStruct(lt)
         w.writeField(11, i32: 0)  // an unknown SchemaElement field after it
         w.endStruct(s)
-        let e = try decodeAll(SchemaElement.self, w.bytes)
+        let e = try thriftDecodeAll(SchemaElement.self, w.bytes)
         #expect(e.logicalType == .unknown(fieldId: 19))
         #expect(e.name == "future")
         #expect(e.type == .byteArray)
@@ -346,7 +346,7 @@ enum Samples {
         let e9 = i.beginStruct()
         i.endStruct(e9)
         i.endStruct(si)
-        #expect(try decodeAll(LogicalType.self, i.bytes) == .unknown(fieldId: 9))
+        #expect(try thriftDecodeAll(LogicalType.self, i.bytes) == .unknown(fieldId: 9))
 
         // A TIMESTAMP whose TimeUnit member is unknown degrades to an unknown logical type
         var t = CompactWriter()
@@ -362,10 +362,10 @@ enum Samples {
         t.endStruct(u)
         t.endStruct(ts)
         t.endStruct(st)
-        #expect(try decodeAll(LogicalType.self, t.bytes) == .unknown(fieldId: 8))
+        #expect(try thriftDecodeAll(LogicalType.self, t.bytes) == .unknown(fieldId: 8))
 
         // an empty union is an error
-        #expect(thriftError { _ = try decodeAll(LogicalType.self, [0]) }?.message.contains("LogicalType") == true)
+        #expect(thriftError { _ = try thriftDecodeAll(LogicalType.self, [0]) }?.message.contains("LogicalType") == true)
     }
 
     @Test func unknownEnumValues() throws {
@@ -374,14 +374,14 @@ enum Samples {
         w.writeField(4, string: "c")
         w.writeField(6, i32: 99)  // converted type from the future
         w.endStruct(s)
-        #expect(try decodeAll(SchemaElement.self, w.bytes).convertedType == nil)
+        #expect(try thriftDecodeAll(SchemaElement.self, w.bytes).convertedType == nil)
 
         var p = CompactWriter()
         let ps = p.beginStruct()
         p.writeField(1, i32: -7)
         p.writeField(4, string: "c")
         p.endStruct(ps)
-        let e = thriftError { _ = try decodeAll(SchemaElement.self, p.bytes) }
+        let e = thriftError { _ = try thriftDecodeAll(SchemaElement.self, p.bytes) }
         #expect(e?.message == "invalid physical type -7")
         #expect(e?.offset == 1)
 
@@ -390,7 +390,7 @@ enum Samples {
         r.writeField(3, i32: 3)
         r.writeField(4, string: "c")
         r.endStruct(rs)
-        #expect(thriftError { _ = try decodeAll(SchemaElement.self, r.bytes) }?.message == "invalid repetition type 3")
+        #expect(thriftError { _ = try thriftDecodeAll(SchemaElement.self, r.bytes) }?.message == "invalid repetition type 3")
 
         #expect(Encoding(rawValue: 1).description == "UNKNOWN(1)")
         #expect(Encoding.rleDictionary.description == "RLE_DICTIONARY")
@@ -401,14 +401,14 @@ enum Samples {
 
     @Test func missingRequiredFieldsAreNamed() {
         let cases: [(String, () throws -> Void)] = [
-            ("SchemaElement.name", { _ = try decodeAll(SchemaElement.self, [0x15, 0x02, 0x00]) }),
-            ("KeyValue.key", { _ = try decodeAll(KeyValue.self, [0x00]) }),
-            ("FileMetaData.version", { _ = try decodeAll(FileMetaData.self, [0x00]) }),
-            ("PageHeader.compressed_page_size", { _ = try decodeAll(PageHeader.self, [0x15, 0x00, 0x15, 0x02, 0x00]) }),
-            ("SortingColumn.nulls_first", { _ = try decodeAll(SortingColumn.self, [0x15, 0x00, 0x11, 0x00]) }),
-            ("RowGroup.columns", { _ = try decodeAll(RowGroup.self, [0x26, 0x02, 0x16, 0x02, 0x00]) }),
-            ("ColumnMetaData.type", { _ = try decodeAll(ColumnMetaData.self, [0x00]) }),
-            ("DecimalType.precision", { _ = try decodeAll(LogicalType.self, [0x5C, 0x15, 0x02, 0x00, 0x00]) }),
+            ("SchemaElement.name", { _ = try thriftDecodeAll(SchemaElement.self, [0x15, 0x02, 0x00]) }),
+            ("KeyValue.key", { _ = try thriftDecodeAll(KeyValue.self, [0x00]) }),
+            ("FileMetaData.version", { _ = try thriftDecodeAll(FileMetaData.self, [0x00]) }),
+            ("PageHeader.compressed_page_size", { _ = try thriftDecodeAll(PageHeader.self, [0x15, 0x00, 0x15, 0x02, 0x00]) }),
+            ("SortingColumn.nulls_first", { _ = try thriftDecodeAll(SortingColumn.self, [0x15, 0x00, 0x11, 0x00]) }),
+            ("RowGroup.columns", { _ = try thriftDecodeAll(RowGroup.self, [0x26, 0x02, 0x16, 0x02, 0x00]) }),
+            ("ColumnMetaData.type", { _ = try thriftDecodeAll(ColumnMetaData.self, [0x00]) }),
+            ("DecimalType.precision", { _ = try thriftDecodeAll(LogicalType.self, [0x5C, 0x15, 0x02, 0x00, 0x00]) }),
         ]
         for (field, body) in cases {
             let e = thriftError(body)
@@ -418,7 +418,7 @@ enum Samples {
 
     @Test func knownFieldWithWrongWireTypeIsSkipped() throws {
         // SchemaElement.name sent as an i32: skipped, so the required name is missing
-        let e = thriftError { _ = try decodeAll(SchemaElement.self, [0x45, 0x02, 0x00]) }
+        let e = thriftError { _ = try thriftDecodeAll(SchemaElement.self, [0x45, 0x02, 0x00]) }
         #expect(e?.message == "required field SchemaElement.name is missing")
         // ColumnMetaData field 15 (bloom_filter_length, i32) sent as a list of structs, as Dremio does
         var w = CompactWriter()
@@ -431,7 +431,7 @@ enum Samples {
         w.writeField(9, i64: 4)
         w.writeField(15, structs: [KeyValue(key: "x")])
         w.endStruct(s)
-        let m = try decodeAll(ColumnMetaData.self, w.bytes)
+        let m = try thriftDecodeAll(ColumnMetaData.self, w.bytes)
         #expect(m.bloomFilterLength == nil)
         #expect(m.pathInSchema == ["c"])
         #expect(m.dataPageOffset == 4)
@@ -444,7 +444,7 @@ enum Samples {
         w.writeField(1, i32: 1)
         w.writeField(2, list: [1] as [Int64], of: .i64) { w, v in w.writeI64(v) }
         w.endStruct(s)
-        let l = thriftError { _ = try decodeAll(ColumnMetaData.self, w.bytes) }
+        let l = thriftError { _ = try thriftDecodeAll(ColumnMetaData.self, w.bytes) }
         #expect(l?.message.contains("ColumnMetaData.encodings") == true)
     }
 
@@ -457,17 +457,17 @@ enum Samples {
         let v2 = DataPageHeaderV2(
             numValues: 1, numNulls: 0, numRows: 1, encoding: .plain, definitionLevelsByteLength: -1,
             repetitionLevelsByteLength: 0)
-        #expect(thriftError { _ = try decodeAll(DataPageHeaderV2.self, encode(v2)) }?.message.contains("negative") == true)
+        #expect(thriftError { _ = try thriftDecodeAll(DataPageHeaderV2.self, thriftEncode(v2)) }?.message.contains("negative") == true)
     }
 
     @Test func truncationAtEveryByteThrows() {
-        let bytes = Samples.fullFileMetaData.encoded()
+        let bytes = MetadataSamples.fullFileMetaData.encoded()
         for n in 0..<bytes.count {
             let prefix = Array(bytes.prefix(n))
             let e = thriftError { _ = try prefix.withUnsafeBytes { try FileMetaData.decode($0) } }
             #expect(e != nil, "prefix of \(n) bytes decoded")
         }
-        for h in Samples.fullPageHeaders {
+        for h in MetadataSamples.fullPageHeaders {
             let hb = h.encoded()
             for n in 0..<hb.count {
                 let prefix = Array(hb.prefix(n))
@@ -477,8 +477,8 @@ enum Samples {
     }
 
     @Test func mutatedFootersNeverCrash() {
-        let bytes = Samples.fullFileMetaData.encoded()
-        var rng = SplitMix64(seed: 7)
+        let bytes = MetadataSamples.fullFileMetaData.encoded()
+        var rng = ThriftFuzzRNG(seed: 7)
         for _ in 0..<5_000 {
             var m = bytes
             for _ in 0..<(1 + Int(rng.next() % 4)) {
@@ -491,7 +491,7 @@ enum Samples {
 
 // MARK: Conformance corpus
 
-enum Corpus {
+enum FooterCorpus {
     /// `<repo root>/../shared/conformance/parquet`; the repo root is three levels above this file.
     static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -524,7 +524,7 @@ enum Corpus {
 
 /// Walks the page headers of a column chunk from its first page; returns the page headers and where the walk
 /// ended (which is the chunk's end for a well-formed chunk).
-func walkPages(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: [PageHeader], end: Int) {
+func walkPageHeaders(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: [PageHeader], end: Int) {
     var pos = Int(m.dataPageOffset)
     if let d = m.dictionaryPageOffset, d > 0, d < pos { pos = Int(d) }
     let end = pos + Int(m.totalCompressedSize)
@@ -537,17 +537,17 @@ func walkPages(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: [PageH
     return (headers, pos)
 }
 
-@Suite struct CorpusTests {
+@Suite struct FooterCorpusTests {
     @Test func corpusIsPresent() {
-        #expect(Corpus.files("data").count >= 40, "corpus not found under \(Corpus.root.path)")
-        #expect(Corpus.files("bad_data").count >= 8)
+        #expect(FooterCorpus.files("data").count >= 40, "corpus not found under \(FooterCorpus.root.path)")
+        #expect(FooterCorpus.files("bad_data").count >= 8)
     }
 
     @Test func everyDataFooterDecodesAndReencodes() throws {
-        for url in Corpus.files("data") {
+        for url in FooterCorpus.files("data") {
             let name = url.lastPathComponent
             let (_, md): ([UInt8], FileMetaData)
-            do { (_, md) = try Corpus.footer(url) } catch {
+            do { (_, md) = try FooterCorpus.footer(url) } catch {
                 Issue.record("\(name): \(error)")
                 continue
             }
@@ -569,13 +569,13 @@ func walkPages(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: [PageH
         // column_chunk_key_value_metadata the chunks have no data pages at all (num_values 0, data_page_offset 0).
         let overrunning = ["nation.dict-malformed.parquet"]
         var files = 0
-        for url in Corpus.files("data") {
+        for url in FooterCorpus.files("data") {
             let name = url.lastPathComponent
-            let (bytes, md) = try Corpus.footer(url)
+            let (bytes, md) = try FooterCorpus.footer(url)
             for rg in md.rowGroups {
                 for c in rg.columns {
                     guard let m = c.metaData, m.numValues > 0 else { continue }
-                    let (headers, end) = try walkPages(bytes, m)
+                    let (headers, end) = try walkPageHeaders(bytes, m)
                     let chunkEnd = Int(Swift.min(m.dataPageOffset, m.dictionaryPageOffset.flatMap { $0 > 0 ? $0 : nil } ?? .max)) + Int(m.totalCompressedSize)
                     if !overrunning.contains(name) {
                         #expect(end == chunkEnd, "\(name) \(m.pathInSchema): pages end at \(end), chunk at \(chunkEnd)")
@@ -603,7 +603,7 @@ func walkPages(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: [PageH
     }
 
     @Test func alltypesPlain() throws {
-        let (_, md) = try Corpus.footer(Corpus.root.appendingPathComponent("data/alltypes_plain.parquet"))
+        let (_, md) = try FooterCorpus.footer(FooterCorpus.root.appendingPathComponent("data/alltypes_plain.parquet"))
         #expect(md.schema.count == 12)
         #expect(md.schema[0].numChildren == 11)
         #expect(md.schema.dropFirst().allSatisfy { $0.repetitionType == .optional })
@@ -622,7 +622,7 @@ func walkPages(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: [PageH
     }
 
     @Test func footerFacts() throws {
-        func footer(_ name: String) throws -> FileMetaData { try Corpus.footer(Corpus.root.appendingPathComponent(name)).metadata }
+        func footer(_ name: String) throws -> FileMetaData { try FooterCorpus.footer(FooterCorpus.root.appendingPathComponent(name)).metadata }
 
         let unknown = try footer("data/unknown-logical-type.parquet")
         #expect(unknown.schema.map(\.logicalType) == [nil, .string, .unknown(fieldId: 2555)])
@@ -662,11 +662,11 @@ func walkPages(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: [PageH
     }
 
     @Test func fortyThousandPageHeaders() throws {
-        let (bytes, md) = try Corpus.footer(Corpus.root.appendingPathComponent("data/overflow_i16_page_cnt.parquet"))
+        let (bytes, md) = try FooterCorpus.footer(FooterCorpus.root.appendingPathComponent("data/overflow_i16_page_cnt.parquet"))
         let m = try #require(md.rowGroups.first?.columns.first?.metaData)
         let clock = ContinuousClock()
         let start = clock.now
-        let (headers, _) = try walkPages(bytes, m)
+        let (headers, _) = try walkPageHeaders(bytes, m)
         let elapsed = clock.now - start
         #expect(headers.count == 40_000)
         #expect(elapsed < .seconds(5), "40,000 page headers took \(elapsed)")
@@ -674,36 +674,36 @@ func walkPages(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: [PageH
     }
 
     @Test func badDataFooters() throws {
-        let root = Corpus.root.appendingPathComponent("bad_data")
+        let root = FooterCorpus.root.appendingPathComponent("bad_data")
         // PARQUET-1481: a corrupted schema with physical type -7
-        let e = thriftError { _ = try Corpus.footer(root.appendingPathComponent("PARQUET-1481.parquet")) }
+        let e = thriftError { _ = try FooterCorpus.footer(root.appendingPathComponent("PARQUET-1481.parquet")) }
         #expect(e?.message == "invalid physical type -7")
         #expect(e?.description.contains("at byte") == true)
         // ARROW-GH-41317: a list<i16> where ColumnMetaData.encodings (list<i32>) belongs
-        let l = thriftError { _ = try Corpus.footer(root.appendingPathComponent("ARROW-GH-41317.parquet")) }
+        let l = thriftError { _ = try FooterCorpus.footer(root.appendingPathComponent("ARROW-GH-41317.parquet")) }
         #expect(l?.message.contains("ColumnMetaData.encodings") == true)
         // The others have sound footers; their faults are in the pages.
         for name in ["ARROW-GH-41321", "ARROW-GH-43605", "ARROW-GH-45185", "ARROW-GH-47662", "ARROW-RS-GH-6229-DICTHEADER",
             "ARROW-RS-GH-6229-LEVELS"]
         {
-            #expect(throws: Never.self, "\(name)") { _ = try Corpus.footer(root.appendingPathComponent(name + ".parquet")) }
+            #expect(throws: Never.self, "\(name)") { _ = try FooterCorpus.footer(root.appendingPathComponent(name + ".parquet")) }
         }
         // 6229-DICTHEADER: the first data page header has num_values as an i16, so the required field is missing
-        let (bytes, md) = try Corpus.footer(root.appendingPathComponent("ARROW-RS-GH-6229-DICTHEADER.parquet"))
+        let (bytes, md) = try FooterCorpus.footer(root.appendingPathComponent("ARROW-RS-GH-6229-DICTHEADER.parquet"))
         let m = try #require(md.rowGroups[0].columns[0].metaData)
-        let p = thriftError { _ = try walkPages(bytes, m) }
+        let p = thriftError { _ = try walkPageHeaders(bytes, m) }
         #expect(p?.message == "required field DataPageHeader.num_values is missing")
     }
 
     @Test func truncatedAndMutatedRealFootersNeverCrash() throws {
         for name in ["alltypes_plain.parquet", "datapage_v2.snappy.parquet", "unknown-logical-type.parquet"] {
-            let bytes = [UInt8](try Data(contentsOf: Corpus.root.appendingPathComponent("data/" + name)))
-            let footer = Array(bytes[try Corpus.footerRange(bytes)])
+            let bytes = [UInt8](try Data(contentsOf: FooterCorpus.root.appendingPathComponent("data/" + name)))
+            let footer = Array(bytes[try FooterCorpus.footerRange(bytes)])
             for n in 0..<footer.count {
                 let prefix = Array(footer.prefix(n))
                 #expect(thriftError { _ = try prefix.withUnsafeBytes { try FileMetaData.decode($0) } } != nil)
             }
-            var rng = SplitMix64(seed: UInt64(footer.count))
+            var rng = ThriftFuzzRNG(seed: UInt64(footer.count))
             for _ in 0..<2_000 {
                 var m = footer
                 m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next())

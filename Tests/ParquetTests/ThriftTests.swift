@@ -3,7 +3,7 @@ import Testing
 @testable import Parquet
 
 /// Runs `body` with a reader over `bytes`.
-func withReader<R>(_ bytes: [UInt8], _ body: (inout CompactReader) throws -> R) throws -> R {
+func withCompactReader<R>(_ bytes: [UInt8], _ body: (inout CompactReader) throws -> R) throws -> R {
     try bytes.withUnsafeBytes { buf in
         var r = CompactReader(buf)
         return try body(&r)
@@ -30,7 +30,7 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
         for v in values { w.writeVarint(v) }
         #expect(Array(w.bytes.prefix(5)) == [0, 1, 0x7F, 0x80, 0x01])
         #expect(w.bytes.suffix(10) == [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01])
-        try withReader(w.bytes) { r throws in
+        try withCompactReader(w.bytes) { r throws in
             for v in values { #expect(try r.readVarint() == v) }
             #expect(r.remaining == 0)
         }
@@ -39,22 +39,22 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
     @Test func overlongVarintsAreRejected() {
         // 11 bytes
         let eleven = [UInt8](repeating: 0x80, count: 10) + [0x01]
-        let e1 = thriftError { _ = try withReader(eleven) { try $0.readVarint() } }
+        let e1 = thriftError { _ = try withCompactReader(eleven) { try $0.readVarint() } }
         #expect(e1?.description.contains("varint") == true)
         #expect(e1?.offset == 0)
         // 10 bytes whose last carries more than the 64th bit
         let wide = [UInt8](repeating: 0xFF, count: 9) + [0x02]
-        #expect(thriftError { _ = try withReader(wide) { try $0.readVarint() } } != nil)
+        #expect(thriftError { _ = try withCompactReader(wide) { try $0.readVarint() } } != nil)
         // truncated in the middle
-        #expect(thriftError { _ = try withReader([0x80, 0x80]) { try $0.readVarint() } } != nil)
-        #expect(thriftError { _ = try withReader([]) { try $0.readVarint() } } != nil)
+        #expect(thriftError { _ = try withCompactReader([0x80, 0x80]) { try $0.readVarint() } } != nil)
+        #expect(thriftError { _ = try withCompactReader([]) { try $0.readVarint() } } != nil)
         // an i32 whose varint exceeds 32 bits
         let big: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0x7F]
-        #expect(thriftError { _ = try withReader(big) { try $0.readI32() } } != nil)
+        #expect(thriftError { _ = try withCompactReader(big) { try $0.readI32() } } != nil)
         // an i16 out of range
         var w = CompactWriter()
         w.writeI32(40000)
-        #expect(thriftError { _ = try withReader(w.bytes) { try $0.readI16() } } != nil)
+        #expect(thriftError { _ = try withCompactReader(w.bytes) { try $0.readI16() } } != nil)
     }
 
     @Test func zigzagIntegersRoundTrip() throws {
@@ -67,7 +67,7 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
         for v in i64s { w.writeI64(v) }
         w.writeByte(-128)
         w.writeByte(127)
-        try withReader(w.bytes) { r throws in
+        try withCompactReader(w.bytes) { r throws in
             for v in i16s { #expect(try r.readI16() == v) }
             for v in i32s { #expect(try r.readI32() == v) }
             for v in i64s { #expect(try r.readI64() == v) }
@@ -91,7 +91,7 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
         w.writeString("héllo")
         w.writeBinary([UInt8]())
         #expect(Array(w.bytes.prefix(8)) == [0, 0, 0, 0, 0, 0, 0xF8, 0x3F])
-        try withReader(w.bytes) { r throws in
+        try withCompactReader(w.bytes) { r throws in
             #expect(try r.readDouble() == 1.5)
             #expect(try r.readDouble() == -.infinity)
             #expect(try r.readBinary() == [1, 2, 3])
@@ -99,20 +99,20 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
             #expect(try r.readBinary() == [])
             #expect(r.remaining == 0)
         }
-        #expect(thriftError { _ = try withReader([1, 2, 3]) { try $0.readDouble() } } != nil)
+        #expect(thriftError { _ = try withCompactReader([1, 2, 3]) { try $0.readDouble() } } != nil)
     }
 
     @Test func binaryLengthIsCheckedBeforeAllocating() {
         // claims 2^31-1 bytes, has 2
         let huge: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x41, 0x42]
-        let e = thriftError { _ = try withReader(huge) { try $0.readBinary() } }
+        let e = thriftError { _ = try withCompactReader(huge) { try $0.readBinary() } }
         #expect(e?.message.contains("exceeds") == true)
         // a "negative" length (i32 bit pattern of 0xFFFFFFFF)
         let negative: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]
-        let n = thriftError { _ = try withReader(negative) { try $0.readString() } }
+        let n = thriftError { _ = try withCompactReader(negative) { try $0.readString() } }
         #expect(n?.message.contains("negative") == true)
         // one byte short
-        #expect(thriftError { _ = try withReader([3, 0x41, 0x42]) { try $0.readBinary() } } != nil)
+        #expect(thriftError { _ = try withCompactReader([3, 0x41, 0x42]) { try $0.readBinary() } } != nil)
     }
 
     @Test func fieldHeadersUseDeltaAndLongForms() throws {
@@ -129,7 +129,7 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
         #expect(Array(w.bytes.prefix(2)) == [0x15, 14])
         #expect(w.bytes[2] == 0xF5)
         #expect(w.bytes[4] == 0x05)  // long form: type only, then zigzag id
-        try withReader(w.bytes) { r throws in
+        try withCompactReader(w.bytes) { r throws in
             let saved = try r.beginStruct()
             var got: [(Int16, CompactType)] = []
             while let f = try r.readFieldHeader() {
@@ -145,11 +145,11 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
 
     @Test func invalidFieldTypesAreRejected() {
         for t: UInt8 in [14, 15] {
-            let e = thriftError { _ = try withReader([0x10 | t]) { try $0.readFieldHeader() } }
+            let e = thriftError { _ = try withCompactReader([0x10 | t]) { try $0.readFieldHeader() } }
             #expect(e?.message.contains("invalid field type") == true)
         }
         // a high nibble with type 0 is not a stop
-        #expect(thriftError { _ = try withReader([0x10]) { try $0.readFieldHeader() } } != nil)
+        #expect(thriftError { _ = try withCompactReader([0x10]) { try $0.readFieldHeader() } } != nil)
     }
 
     @Test func listAndMapHeaders() throws {
@@ -167,7 +167,7 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
         w.writeI64(-1)
         w.writeMapHeader(key: .binary, value: .i64, count: 0)
         #expect(w.bytes[0] == 0xE5)
-        try withReader(w.bytes) { r throws in
+        try withCompactReader(w.bytes) { r throws in
             let (t1, n1) = try r.readListHeader()
             #expect(t1 == .i32 && n1 == 14)
             for i in 0..<14 { #expect(try r.readI32() == Int32(i)) }
@@ -193,19 +193,19 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
         let clock = ContinuousClock()
         let start = clock.now
         // 2^31 elements: not even a valid i32 size
-        let e1 = thriftError { _ = try withReader([0xFC, 0x80, 0x80, 0x80, 0x80, 0x08]) { try $0.readListHeader() } }
+        let e1 = thriftError { _ = try withCompactReader([0xFC, 0x80, 0x80, 0x80, 0x80, 0x08]) { try $0.readListHeader() } }
         #expect(e1 != nil)
         // 2^31-1 structs with 3 bytes left
         let e2 = thriftError {
-            _ = try withReader([0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0, 0, 0]) { try $0.readListHeader() }
+            _ = try withCompactReader([0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0, 0, 0]) { try $0.readListHeader() }
         }
         #expect(e2?.message.contains("exceeds") == true)
         // doubles need 8 bytes each
-        #expect(thriftError { _ = try withReader([0x27, 0, 0, 0, 0, 0, 0, 0, 0]) { try $0.readListHeader() } } != nil)
+        #expect(thriftError { _ = try withCompactReader([0x27, 0, 0, 0, 0, 0, 0, 0, 0]) { try $0.readListHeader() } } != nil)
         // a map of 2^31-1 entries
-        #expect(thriftError { _ = try withReader([0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x88, 0]) { try $0.readMapHeader() } } != nil)
+        #expect(thriftError { _ = try withCompactReader([0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x88, 0]) { try $0.readMapHeader() } } != nil)
         // and through skip
-        #expect(thriftError { _ = try withReader([0xF5, 0xFF, 0xFF, 0xFF, 0xFF, 0x07]) { try $0.skip(.list) } } != nil)
+        #expect(thriftError { _ = try withCompactReader([0xF5, 0xFF, 0xFF, 0xFF, 0xFF, 0x07]) { try $0.skip(.list) } } != nil)
         // and through a typed list: FileMetaData { 1: version, 2: schema = list<struct> of 2^31-1 }
         let footer: [UInt8] = [0x15, 0x02, 0x19, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x00]
         let e3 = thriftError { _ = try footer.withUnsafeBytes { try FileMetaData.decode($0) } }
@@ -244,12 +244,12 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
         w.writeField(14, i32: 42)
         w.endStruct(s)
         let bytes = w.bytes
-        try withReader(bytes) { r throws in
+        try withCompactReader(bytes) { r throws in
             #expect(throws: Never.self) { try r.skip(.structure) }
             #expect(r.remaining == 0)
         }
         // Field 14 is found after skipping everything before it.
-        try withReader(bytes) { r throws in
+        try withCompactReader(bytes) { r throws in
             let saved = try r.beginStruct()
             var last: Int32?
             while let f = try r.readFieldHeader() {
@@ -263,31 +263,31 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
     @Test func nestingDepthIsLimited() {
         // 100,000 nested lists of lists: must error on depth, not overflow the stack
         let lists = [UInt8](repeating: 0x19, count: 100_000)
-        let e1 = thriftError { _ = try withReader(lists) { try $0.skip(.list) } }
+        let e1 = thriftError { _ = try withCompactReader(lists) { try $0.skip(.list) } }
         #expect(e1?.message.contains("nested") == true)
         // 100,000 nested structs (field 1 of type struct, over and over)
         let structs = [UInt8](repeating: 0x1C, count: 100_000)
-        let e2 = thriftError { _ = try withReader(structs) { try $0.skip(.structure) } }
+        let e2 = thriftError { _ = try withCompactReader(structs) { try $0.skip(.structure) } }
         #expect(e2?.message.contains("nested") == true)
         // 63 levels are fine
         let ok = [UInt8](repeating: 0x1C, count: 62) + [UInt8](repeating: 0, count: 63)
-        #expect(throws: Never.self) { try withReader(ok) { try $0.skip(.structure) } }
+        #expect(throws: Never.self) { try withCompactReader(ok) { try $0.skip(.structure) } }
     }
 
     @Test func errorsNameTheOffset() {
         let e = ThriftError("invalid physical type -7", offset: 123)
         #expect(e.description == "thrift: invalid physical type -7 at byte 123")
-        let t = thriftError { _ = try withReader([0x15, 0x02, 0x19]) { try $0.skip(.structure) } }
+        let t = thriftError { _ = try withCompactReader([0x15, 0x02, 0x19]) { try $0.skip(.structure) } }
         #expect(t?.offset == 3)
         #expect(t?.description.hasPrefix("thrift: unexpected end of data") == true)
     }
 
     @Test func randomBytesNeverCrash() {
-        var rng = SplitMix64(seed: 1)
+        var rng = ThriftFuzzRNG(seed: 1)
         for _ in 0..<20_000 {
             let n = Int(rng.next() % 64)
             let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            _ = try? withReader(bytes) { try $0.skip(.structure) }
+            _ = try? withCompactReader(bytes) { try $0.skip(.structure) }
             _ = try? bytes.withUnsafeBytes { try FileMetaData.decode($0) }
             _ = try? bytes.withUnsafeBytes { try PageHeader.decode($0) }
         }
@@ -295,7 +295,7 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
 }
 
 /// A small deterministic generator for fuzz-style tests.
-struct SplitMix64: RandomNumberGenerator {
+struct ThriftFuzzRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -11,13 +11,14 @@ public struct CompactReader {
     public static let maxDepth = 64
 
     public let bytes: UnsafeRawBufferPointer
-    /// Offset of the next byte to read.
-    public var position: Int
+    /// Offset of the next byte to read; always within `0...bytes.count`.
+    public internal(set) var position: Int
     /// Id of the last field header read in the current struct (for delta-encoded headers).
     var lastFieldId: Int16 = 0
     var depth: Int = 0
 
     public init(_ bytes: UnsafeRawBufferPointer, position: Int = 0) {
+        precondition(position >= 0 && position <= bytes.count, "CompactReader position out of range")
         self.bytes = bytes
         self.position = position
     }

@@ -1,4 +1,0 @@
-import Testing
-@testable import Compression
-
-@Test func moduleLoads() { #expect(true == true) }

@@ -34,12 +34,16 @@ struct StandardOutput {
 
 /// Prints one clear error line and exits with 1.
 func fail(_ error: Error) -> ExitCode {
-    var message = "backfill: error: \(error)\n"
-    if !message.hasSuffix("\n") { message += "\n" }
-    _ = message.withCString { fputs($0, stderr) }
+    printError("backfill: error: \(error)")
     return ExitCode(1)
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case jsonl, json, csv, table, text
+}
+
+/// Writes one line to standard error.
+func printError(_ text: String) {
+    let line = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)
+    line.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress!, $0.count) }
 }

@@ -9,7 +9,7 @@ public struct Int96: Sendable, Hashable {
     }
     /// Microseconds since the Unix epoch, computed the way Spark does, in wrapping 64-bit arithmetic.
     public var sparkMicros: Int64 {
-        (Int64(julianDay) &- 2_440_588) &* 86_400_000_000 &+ Int64(bitPattern: nanosOfDay) / 1000
+        (Int64(Int32(bitPattern: julianDay)) &- 2_440_588) &* 86_400_000_000 &+ Int64(bitPattern: nanosOfDay) / 1000
     }
 }
 

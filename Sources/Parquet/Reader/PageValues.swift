@@ -39,30 +39,21 @@ enum PageValues {
         case (.deltaBinaryPacked, .int64):
             return .int64(try DeltaBinaryPackedDecoder.decodeInt64(body, count: count).values)
         case (.deltaLengthByteArray, .byteArray):
-            return .byteArray(try DeltaLengthByteArrayDecoder.decode(body, count: count).values)
+            return .byteArray(try DeltaByteArrayDecoder.decodeDeltaLength(body, count: count).values)
         case (.deltaByteArray, .byteArray):
-            return .byteArray(try DeltaByteArrayDecoder.decode(body, count: count).values)
+            return .byteArray(try DeltaByteArrayDecoder.decodeDelta(body, count: count).values)
         case (.deltaByteArray, .fixedLenByteArray):
-            let values = try DeltaByteArrayDecoder.decode(body, count: count).values
-            var fixed = FixedByteArrays(width: width)
-            fixed.bytes.reserveCapacity(count * width)
-            for i in 0..<values.count {
-                guard values.range(i).count == width else {
-                    throw EncodingError("DELTA_BYTE_ARRAY value \(i) has \(values.range(i).count) bytes, the column's fixed width is \(width)")
-                }
-                fixed.bytes.append(contentsOf: values[i])
-            }
-            return .fixedLenByteArray(fixed)
+            return .fixedLenByteArray(try DeltaByteArrayDecoder.decodeDeltaFixed(body, count: count, width: width).values)
         case (.byteStreamSplit, .float):
-            return .float(try ByteStreamSplitDecoder.decodeFloat(body, count: count))
+            return .float(try ByteStreamSplit.decodeFloat(body, count: count).values)
         case (.byteStreamSplit, .double):
-            return .double(try ByteStreamSplitDecoder.decodeDouble(body, count: count))
+            return .double(try ByteStreamSplit.decodeDouble(body, count: count).values)
         case (.byteStreamSplit, .int32):
-            return .int32(try ByteStreamSplitDecoder.decodeInt32(body, count: count))
+            return .int32(try ByteStreamSplit.decodeInt32(body, count: count).values)
         case (.byteStreamSplit, .int64):
-            return .int64(try ByteStreamSplitDecoder.decodeInt64(body, count: count))
+            return .int64(try ByteStreamSplit.decodeInt64(body, count: count).values)
         case (.byteStreamSplit, .fixedLenByteArray):
-            return .fixedLenByteArray(try ByteStreamSplitDecoder.decodeFixed(body, count: count, width: width))
+            return .fixedLenByteArray(try ByteStreamSplit.decodeFixedByteArrays(body, count: count, width: width).values)
         default:
             throw EncodingError("encoding \(encoding) is not valid for \(physical) values")
         }

@@ -88,6 +88,7 @@ public struct ParquetFileReader: Sendable {
                 guard meta.numValues >= 0, meta.totalCompressedSize >= 0 else {
                     throw ParquetError.corrupt(where_, "negative value count or size in column metadata")
                 }
+                if meta.numValues == 0 { continue }  // nothing to read (offsets may be 0)
                 let range = chunkRange(meta)
                 guard range.start >= 4, range.start + range.length <= metadataStart + Int64(Self.chunkSlack), range.length >= 0 else {
                     where_.offset = range.start
@@ -140,6 +141,16 @@ public struct ParquetFileReader: Sendable {
         let group = metadata.rowGroups[index]
         let descriptor = schema.columns[c]
         let meta = group.columns[c].metaData!
+        if meta.numValues == 0 {
+            guard group.numRows == 0 else {
+                throw ParquetError.corrupt(ErrorLocation(file: source.name, column: descriptor.dottedPath, rowGroup: index),
+                                           "column chunk has no values but its row group has \(group.numRows) rows")
+            }
+            var empty = ValueBuffers(physical: descriptor.physicalType, width: descriptor.typeLength)
+            empty.plainMode = true
+            return Column(descriptor: descriptor, levelCount: 0, definitionLevels: descriptor.maxDefinitionLevel > 0 ? [] : nil,
+                          repetitionLevels: descriptor.maxRepetitionLevel > 0 ? [] : nil, values: empty.finish())
+        }
         let range = chunkRange(meta)
         // Read a little past the stated end when the file has the bytes (PARQUET-816 writers understate it).
         let available = source.size - 8 - Int64(footerLength - 8) - range.start

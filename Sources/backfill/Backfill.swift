@@ -11,4 +11,18 @@ struct BackfillCommand: AsyncParsableCommand {
             """,
         subcommands: [CatCommand.self, SchemaCommand.self, ProfileCommand.self]
     )
+
+    static func main() async {
+        MemoryTuning.apply()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The hot loops behind `ColumnProfile.add`: one pass over each buffer, dictionary columns folded per entry.
 enum ProfileAccumulator {
     static func fold(_ data: ColumnData, into p: inout ColumnProfile) {
@@ -186,29 +190,42 @@ enum ProfileAccumulator {
         case .byteArray(let d):
             var total = 0
             var minIndex = -1, maxIndex = -1
+            let decimal: Bool
+            if case .decimal = p.kind { decimal = true } else { decimal = false }
             d.bytes.withUnsafeBufferPointer { all in
-                func slice(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: all[d.offsets[i]..<d.offsets[i + 1]]) }
-                let decimal: Bool
-                if case .decimal = p.kind { decimal = true } else { decimal = false }
-                for i in 0..<n where counts[i] > 0 {
-                    total += counts[i] * (d.offsets[i + 1] - d.offsets[i])
-                    if minIndex < 0 {
-                        minIndex = i
-                        maxIndex = i
-                        continue
+                d.offsets.withUnsafeBufferPointer { offsets in
+                    counts.withUnsafeBufferPointer { counts in
+                        // Safe: offsets has n + 1 entries within `all`, counts has n entries (checked when decoded).
+                        let base = all.baseAddress ?? UnsafePointer(bitPattern: 1)!
+                        @inline(__always) func less(_ a: Int, _ b: Int) -> Bool {
+                            let aStart = offsets[a], aLength = offsets[a + 1] - aStart
+                            let bStart = offsets[b], bLength = offsets[b + 1] - bStart
+                            if decimal {
+                                return ProfileKey.signedBigEndianLess(Array(all[aStart..<(aStart + aLength)]), Array(all[bStart..<(bStart + bLength)]))
+                            }
+                            let c = memcmp(base + aStart, base + bStart, Swift.min(aLength, bLength))
+                            return c < 0 || (c == 0 && aLength < bLength)
+                        }
+                        for i in 0..<n {
+                            let k = counts[i]
+                            if k == 0 { continue }
+                            total &+= k &* (offsets[i + 1] &- offsets[i])
+                            if minIndex < 0 {
+                                minIndex = i
+                                maxIndex = i
+                                continue
+                            }
+                            if less(i, minIndex) { minIndex = i }
+                            if less(maxIndex, i) { maxIndex = i }
+                        }
+                        if decimal, p.integerSum != nil {
+                            var sum: Int128 = 0
+                            for i in 0..<n where counts[i] > 0 {
+                                sum &+= int128(UnsafeBufferPointer(rebasing: all[offsets[i]..<offsets[i + 1]])) * Int128(counts[i])
+                            }
+                            p.integerSum! += sum
+                        }
                     }
-                    if decimal {
-                        if ProfileKey.signedBigEndianLess(Array(slice(i)), Array(slice(minIndex))) { minIndex = i }
-                        if ProfileKey.signedBigEndianLess(Array(slice(maxIndex)), Array(slice(i))) { maxIndex = i }
-                    } else {
-                        if slice(i).lexicographicallyPrecedes(slice(minIndex)) { minIndex = i }
-                        if slice(maxIndex).lexicographicallyPrecedes(slice(i)) { maxIndex = i }
-                    }
-                }
-                if decimal, p.integerSum != nil {
-                    var sum: Int128 = 0
-                    for i in 0..<n where counts[i] > 0 { sum &+= int128(slice(i)) * Int128(counts[i]) }
-                    p.integerSum! += sum
                 }
             }
             if p.bytes != nil { p.bytes! += total }

@@ -125,16 +125,31 @@ struct ValueBuffers {
         count += codes.count
         switch dict {
         case .boolean(let d): bools.append(contentsOf: codes.lazy.map { d[Int($0)] })
-        case .int32(let d): int32s.append(contentsOf: codes.lazy.map { d[Int($0)] })
-        case .int64(let d): int64s.append(contentsOf: codes.lazy.map { d[Int($0)] })
+        case .int32(let d): ValueBuffers.gather(d, codes, into: &int32s)
+        case .int64(let d): ValueBuffers.gather(d, codes, into: &int64s)
         case .int96(let d): int96s.append(contentsOf: codes.lazy.map { d[Int($0)] })
-        case .float(let d): floats.append(contentsOf: codes.lazy.map { d[Int($0)] })
-        case .double(let d): doubles.append(contentsOf: codes.lazy.map { d[Int($0)] })
+        case .float(let d): ValueBuffers.gather(d, codes, into: &floats)
+        case .double(let d): ValueBuffers.gather(d, codes, into: &doubles)
         case .byteArray(let d):
             for c in codes { bytes.append(d[Int(c)]) }
         case .fixedLenByteArray(let d):
             for c in codes { fixed.bytes.append(contentsOf: d[Int(c)]) }
         case .dictionary: preconditionFailure("nested dictionary")
+        }
+    }
+
+    /// Appends `dict[code]` for each code (codes were checked against the dictionary size when decoded).
+    static func gather<T>(_ dict: [T], _ codes: [Int32], into out: inout [T]) {
+        guard let first = dict.first, !codes.isEmpty else { return }
+        let old = out.count
+        out.append(contentsOf: repeatElement(first, count: codes.count))
+        out.withUnsafeMutableBufferPointer { o in
+            dict.withUnsafeBufferPointer { d in
+                codes.withUnsafeBufferPointer { c in
+                    let dst = o.baseAddress! + old
+                    for i in 0..<c.count { dst[i] = d[Int(c[i])] }
+                }
+            }
         }
     }
 

@@ -46,7 +46,7 @@ import Testing
     static func runAll(_ data: [UInt8], count: Int, rng: inout SplitMix64) {
         let w = Int(rng.next() % 34)
         let maxLevel = Int(rng.next() % 9)
-        data.withUnsafeBytes { raw in
+        withData(data) { raw in
             var u32 = [UInt32](repeating: 0, count: count + 1)
             var u16 = [UInt16](repeating: 0, count: count + 1)
             var i32 = [Int32](repeating: 0, count: count + 1)

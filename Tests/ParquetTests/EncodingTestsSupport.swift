@@ -16,9 +16,13 @@ struct SplitMix64: RandomNumberGenerator {
 
 typealias ParquetEncodingError = Parquet.EncodingError
 
-/// Runs `body` with the bytes of `bytes` as a raw buffer.
+/// Runs `body` with a copy of `bytes` in an exactly-sized allocation (so that the address sanitizer
+/// catches any read past the end).
 func withData<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    try bytes.withUnsafeBytes { try body($0) }
+    let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+    defer { buf.deallocate() }
+    if !bytes.isEmpty { buf.copyBytes(from: bytes) }
+    return try body(UnsafeRawBufferPointer(buf))
 }
 
 /// Decodes `count` values of the RLE/bit-packed hybrid into UInt32s.

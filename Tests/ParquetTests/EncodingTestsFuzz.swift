@@ -70,6 +70,8 @@ import Testing
             attempt { _ = try DeltaByteArrayDecoder.decodeDelta(raw, count: count, maxOutputBytes: 1 << 24) }
             attempt { _ = try DeltaByteArrayDecoder.decodeDeltaFixed(raw, count: count, width: Int(rng.next() % 5)) }
             attempt { _ = try PlainDecoder.decodeByteArrays(raw, count: count) }
+            attempt { _ = try PlainDecoder.decodeByteArrays(raw, count: max(0, raw.count / 4 - Int(rng.next() % 4))) }
+            attempt { _ = try PlainDecoder.decodeBooleans(raw, count: raw.count * 8 - Int(rng.next() % 9)) }
             attempt { _ = try PlainDecoder.decodeBooleans(raw, count: count) }
             attempt { _ = try PlainDecoder.decodeInt96(raw, count: count) }
             attempt { _ = try PlainDecoder.decodeFixedByteArrays(raw, count: count, width: Int(rng.next() % 5)) }

@@ -105,3 +105,10 @@ func expectEncodingError(_ fragments: [String] = [], sourceLocation: SourceLocat
         Issue.record("unexpected error type \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// `EncodingError` must resolve to Parquet's type (shadowing Swift's Codable `EncodingError`) in client code.
+@Test func encodingErrorNameResolvesToParquet() {
+    let e: Parquet.EncodingError = EncodingError("bit width 254 is invalid (max 32)")
+    #expect(e.description == "bit width 254 is invalid (max 32)")
+    #expect("\(e)" == e.message)
+}

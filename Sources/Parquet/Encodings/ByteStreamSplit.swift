@@ -171,6 +171,7 @@ public enum ByteStreamSplit {
     public static func encode(_ values: [Int32]) -> [UInt8] { encodeArray(values) }
     public static func encode(_ values: [Int64]) -> [UInt8] { encodeArray(values) }
     public static func encode(_ values: FixedByteArrays) -> [UInt8] {
+        guard values.width > 0 else { return [] }
         var out = [UInt8]()
         values.bytes.withUnsafeBytes { encode(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<(values.count * values.width)]), width: values.width, into: &out) }
         return out

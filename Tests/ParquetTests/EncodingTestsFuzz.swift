@@ -46,7 +46,7 @@ import Testing
     static func runAll(_ data: [UInt8], count: Int, rng: inout SplitMix64) {
         let w = Int(rng.next() % 34)
         let maxLevel = Int(rng.next() % 9)
-        data.withUnsafeBytes { raw in
+        withData(data) { raw in
             var u32 = [UInt32](repeating: 0, count: count + 1)
             var u16 = [UInt16](repeating: 0, count: count + 1)
             var i32 = [Int32](repeating: 0, count: count + 1)
@@ -70,6 +70,8 @@ import Testing
             attempt { _ = try DeltaByteArrayDecoder.decodeDelta(raw, count: count, maxOutputBytes: 1 << 24) }
             attempt { _ = try DeltaByteArrayDecoder.decodeDeltaFixed(raw, count: count, width: Int(rng.next() % 5)) }
             attempt { _ = try PlainDecoder.decodeByteArrays(raw, count: count) }
+            attempt { _ = try PlainDecoder.decodeByteArrays(raw, count: max(0, raw.count / 4 - Int(rng.next() % 4))) }
+            attempt { _ = try PlainDecoder.decodeBooleans(raw, count: raw.count * 8 - Int(rng.next() % 9)) }
             attempt { _ = try PlainDecoder.decodeBooleans(raw, count: count) }
             attempt { _ = try PlainDecoder.decodeInt96(raw, count: count) }
             attempt { _ = try PlainDecoder.decodeFixedByteArrays(raw, count: count, width: Int(rng.next() % 5)) }

@@ -86,8 +86,12 @@ import Testing
         expectEncodingError(["value 0 at byte 0 has length 2147483648"]) {
             _ = try withData([0, 0, 0, 0x80, 1, 2, 3, 4]) { try PlainDecoder.decodeByteArrays($0, count: 1) }
         }
-        expectEncodingError(["value 1 length prefix at byte 8 needs 4 bytes, 3 remain"]) {
+        expectEncodingError(["value 0 at byte 0 has length 4, only 3 bytes remain (7 less 4 for each of the 1 values after it)"]) {
             _ = try withData([4, 0, 0, 0, 1, 2, 3, 4, 1, 1, 1]) { try PlainDecoder.decodeByteArrays($0, count: 2) }
+        }
+        // A long first value that leaves no room for the later length prefixes.
+        expectEncodingError(["value 0 at byte 0 has length 36, only 0 bytes remain (36 less 4 for each of the 9 values after it)"]) {
+            _ = try withData([36, 0, 0, 0] + [UInt8](repeating: 1, count: 36)) { try PlainDecoder.decodeByteArrays($0, count: 10) }
         }
         // Absurd counts throw before allocating.
         expectEncodingError(["PLAIN Int64"]) { _ = try withData([1, 2, 3]) { try PlainDecoder.decodeInt64($0, count: Int.max / 2) } }

@@ -22,14 +22,14 @@ import Testing
             let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let want = Self.reference(bytes, width: width, count: count)
             var got64 = [UInt64](repeating: 99, count: count + 1)
-            try bytes.withUnsafeBytes { raw in
+            try withData(bytes) { raw in
                 try got64.withUnsafeMutableBufferPointer { try BitPacking.unpack64(raw, bitWidth: width, count: count, into: $0.baseAddress!) }
             }
             #expect(Array(got64.prefix(count)) == want, "width \(width) count \(count)")
             #expect(got64[count] == 99, "wrote past the end")
             if width <= 32 {
                 var got32 = [UInt32](repeating: 99, count: count + 1)
-                try bytes.withUnsafeBytes { raw in
+                try withData(bytes) { raw in
                     try got32.withUnsafeMutableBufferPointer { try BitPacking.unpack32(raw, bitWidth: width, count: count, into: $0.baseAddress!) }
                 }
                 #expect(got32.prefix(count).map { UInt64($0) } == want)
@@ -47,7 +47,7 @@ import Testing
             // Too little data throws.
             if n > 0 {
                 expectEncodingError(["need"]) {
-                    try Array(bytes.dropLast()).withUnsafeBytes { raw in
+                    try withData(Array(bytes.dropLast())) { raw in
                         try got64.withUnsafeMutableBufferPointer { try BitPacking.unpack64(raw, bitWidth: width, count: count, into: $0.baseAddress!) }
                     }
                 }

@@ -16,9 +16,13 @@ struct SplitMix64: RandomNumberGenerator {
 
 typealias ParquetEncodingError = Parquet.EncodingError
 
-/// Runs `body` with the bytes of `bytes` as a raw buffer.
+/// Runs `body` with a copy of `bytes` in an exactly-sized allocation (so that the address sanitizer
+/// catches any read past the end).
 func withData<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    try bytes.withUnsafeBytes { try body($0) }
+    let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+    defer { buf.deallocate() }
+    if !bytes.isEmpty { buf.copyBytes(from: bytes) }
+    return try body(UnsafeRawBufferPointer(buf))
 }
 
 /// Decodes `count` values of the RLE/bit-packed hybrid into UInt32s.
@@ -100,4 +104,11 @@ func expectEncodingError(_ fragments: [String] = [], sourceLocation: SourceLocat
     } catch {
         Issue.record("unexpected error type \(error)", sourceLocation: sourceLocation)
     }
+}
+
+/// `EncodingError` must resolve to Parquet's type (shadowing Swift's Codable `EncodingError`) in client code.
+@Test func encodingErrorNameResolvesToParquet() {
+    let e: Parquet.EncodingError = EncodingError("bit width 254 is invalid (max 32)")
+    #expect(e.description == "bit width 254 is invalid (max 32)")
+    #expect("\(e)" == e.message)
 }

@@ -19,11 +19,77 @@ public enum ByteStreamSplit {
         }
     }
 
+    @inline(__always)
+    static func swapBlocks(_ a: inout UInt64, _ b: inout UInt64, _ shift: UInt64, _ mask: UInt64) {
+        let t = ((a &>> shift) ^ b) & mask
+        b ^= t
+        a ^= t &<< shift
+    }
+
+    /// 8-byte values: 8 values at a time, as an 8x8 byte-matrix transpose in registers.
+    static func unsplit8(_ src: UnsafeRawPointer, _ count: Int, _ dst: UnsafeMutableRawPointer) {
+        let blocks = count / 8
+        for blk in 0..<blocks {
+            let i = blk &* 8
+            @inline(__always) func row(_ j: Int) -> UInt64 {
+                UInt64(littleEndian: src.loadUnaligned(fromByteOffset: j &* count &+ i, as: UInt64.self))
+            }
+            var r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+            let m32: UInt64 = 0x0000_0000_FFFF_FFFF, m16: UInt64 = 0x0000_FFFF_0000_FFFF, m8: UInt64 = 0x00FF_00FF_00FF_00FF
+            swapBlocks(&r0, &r4, 32, m32); swapBlocks(&r1, &r5, 32, m32); swapBlocks(&r2, &r6, 32, m32); swapBlocks(&r3, &r7, 32, m32)
+            swapBlocks(&r0, &r2, 16, m16); swapBlocks(&r1, &r3, 16, m16); swapBlocks(&r4, &r6, 16, m16); swapBlocks(&r5, &r7, 16, m16)
+            swapBlocks(&r0, &r1, 8, m8); swapBlocks(&r2, &r3, 8, m8); swapBlocks(&r4, &r5, 8, m8); swapBlocks(&r6, &r7, 8, m8)
+            let o = i &* 8
+            dst.storeBytes(of: r0.littleEndian, toByteOffset: o, as: UInt64.self)
+            dst.storeBytes(of: r1.littleEndian, toByteOffset: o &+ 8, as: UInt64.self)
+            dst.storeBytes(of: r2.littleEndian, toByteOffset: o &+ 16, as: UInt64.self)
+            dst.storeBytes(of: r3.littleEndian, toByteOffset: o &+ 24, as: UInt64.self)
+            dst.storeBytes(of: r4.littleEndian, toByteOffset: o &+ 32, as: UInt64.self)
+            dst.storeBytes(of: r5.littleEndian, toByteOffset: o &+ 40, as: UInt64.self)
+            dst.storeBytes(of: r6.littleEndian, toByteOffset: o &+ 48, as: UInt64.self)
+            dst.storeBytes(of: r7.littleEndian, toByteOffset: o &+ 56, as: UInt64.self)
+        }
+        for i in (blocks &* 8)..<count {
+            for j in 0..<8 {
+                dst.storeBytes(of: src.load(fromByteOffset: j &* count &+ i, as: UInt8.self), toByteOffset: i &* 8 &+ j, as: UInt8.self)
+            }
+        }
+    }
+
+    /// 4-byte values: 8 values at a time, as two 4x4 byte-matrix transposes in the halves of 4 registers.
+    static func unsplit4(_ src: UnsafeRawPointer, _ count: Int, _ dst: UnsafeMutableRawPointer) {
+        let blocks = count / 8
+        for blk in 0..<blocks {
+            let i = blk &* 8
+            @inline(__always) func row(_ j: Int) -> UInt64 {
+                UInt64(littleEndian: src.loadUnaligned(fromByteOffset: j &* count &+ i, as: UInt64.self))
+            }
+            var r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+            let m16: UInt64 = 0x0000_FFFF_0000_FFFF, m8: UInt64 = 0x00FF_00FF_00FF_00FF
+            swapBlocks(&r0, &r2, 16, m16); swapBlocks(&r1, &r3, 16, m16)
+            swapBlocks(&r0, &r1, 8, m8); swapBlocks(&r2, &r3, 8, m8)
+            let o = i &* 4
+            dst.storeBytes(of: UInt32(truncatingIfNeeded: r0).littleEndian, toByteOffset: o, as: UInt32.self)
+            dst.storeBytes(of: UInt32(truncatingIfNeeded: r1).littleEndian, toByteOffset: o &+ 4, as: UInt32.self)
+            dst.storeBytes(of: UInt32(truncatingIfNeeded: r2).littleEndian, toByteOffset: o &+ 8, as: UInt32.self)
+            dst.storeBytes(of: UInt32(truncatingIfNeeded: r3).littleEndian, toByteOffset: o &+ 12, as: UInt32.self)
+            dst.storeBytes(of: UInt32(truncatingIfNeeded: r0 &>> 32).littleEndian, toByteOffset: o &+ 16, as: UInt32.self)
+            dst.storeBytes(of: UInt32(truncatingIfNeeded: r1 &>> 32).littleEndian, toByteOffset: o &+ 20, as: UInt32.self)
+            dst.storeBytes(of: UInt32(truncatingIfNeeded: r2 &>> 32).littleEndian, toByteOffset: o &+ 24, as: UInt32.self)
+            dst.storeBytes(of: UInt32(truncatingIfNeeded: r3 &>> 32).littleEndian, toByteOffset: o &+ 28, as: UInt32.self)
+        }
+        for i in (blocks &* 8)..<count {
+            for j in 0..<4 {
+                dst.storeBytes(of: src.load(fromByteOffset: j &* count &+ i, as: UInt8.self), toByteOffset: i &* 4 &+ j, as: UInt8.self)
+            }
+        }
+    }
+
     /// Reassembles `count` values of `width` bytes from `src` (needs `count * width` bytes) into `dst`.
     static func unsplit(_ src: UnsafeRawPointer, count: Int, width: Int, into dst: UnsafeMutableRawPointer) {
         switch width {
-        case 4: unsplitKernel(src, count, 4, dst)
-        case 8: unsplitKernel(src, count, 8, dst)
+        case 4: unsplit4(src, count, dst)
+        case 8: unsplit8(src, count, dst)
         case 2: unsplitKernel(src, count, 2, dst)
         case 16: unsplitKernel(src, count, 16, dst)
         default: unsplitKernel(src, count, width, dst)
@@ -105,6 +171,7 @@ public enum ByteStreamSplit {
     public static func encode(_ values: [Int32]) -> [UInt8] { encodeArray(values) }
     public static func encode(_ values: [Int64]) -> [UInt8] { encodeArray(values) }
     public static func encode(_ values: FixedByteArrays) -> [UInt8] {
+        guard values.width > 0 else { return [] }
         var out = [UInt8]()
         values.bytes.withUnsafeBytes { encode(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<(values.count * values.width)]), width: values.width, into: &out) }
         return out

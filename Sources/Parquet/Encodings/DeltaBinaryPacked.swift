@@ -219,6 +219,7 @@ public enum DeltaBinaryPackedEncoder {
         let magMask: UInt64 = T.bitWidth >= 64 ? ~0 : (1 << UInt64(T.bitWidth)) - 1
         var rel = [UInt64](repeating: 0, count: blockSize)
         var deltas = [T](repeating: 0, count: blockSize)
+        var widths = [Int](repeating: 0, count: miniblocks)
         var i = 1
         var prev = first
         while i < values.count {
@@ -236,7 +237,7 @@ public enum DeltaBinaryPackedEncoder {
             }
             Varint.appendULEB(Varint.zigzagEncode(Int64(minDelta)), to: &out)
             let used = (n + miniblockSize - 1) / miniblockSize
-            var widths = [Int](repeating: 0, count: miniblocks)
+            for m in 0..<miniblocks { widths[m] = 0 }
             for m in 0..<used {
                 var mx: UInt64 = 0
                 for k in (m * miniblockSize)..<((m + 1) * miniblockSize) { mx |= rel[k] }

@@ -102,61 +102,63 @@ public enum PlainDecoder {
     }
 
     /// BYTE_ARRAY: each value is a 4-byte little-endian length followed by that many bytes.
+    ///
+    /// One pass: the value bytes go into a buffer sized by the upper bound `data.count - 4 * count`
+    /// (so the allocation is bounded by the input), lengths are validated as they are read.
     public static func decodeByteArrays(_ data: UnsafeRawBufferPointer, count: Int) throws -> (values: ByteArrays, bytesConsumed: Int) {
         try checkCount(count, "BYTE_ARRAY")
         guard count <= data.count / 4 else {
             throw EncodingError("PLAIN BYTE_ARRAY: \(count) values need at least \(count.multipliedReportingOverflow(by: 4).partialValue) bytes, \(data.count) available")
         }
+        guard count > 0 else { return (ByteArrays(), 0) }
         let end = data.count
+        // Value bytes never exceed this; 16 bytes of slack let short values be copied in whole words.
+        let capacity = end - count * 4 + 16
         var consumed = 0
         var failure: EncodingError? = nil
-        // Upper bound on the value bytes: everything after the length prefixes.
-        let capacity = end - count * 4
-        var total = 0
-        let offsets = [Int](unsafeUninitializedCapacity: count + 1) { offs, n in
-            offs[0] = 0
-            n = 1
-            guard count > 0 else { return }
-            let src = data.baseAddress!
-            var p = 0
-            var acc = 0
-            for i in 0..<count {
-                guard end &- p >= 4 else {
-                    failure = EncodingError("PLAIN BYTE_ARRAY: value \(i) length prefix at byte \(p) needs 4 bytes, \(end - p) remain")
-                    break
+        var offsets: [Int] = []
+        let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { bbuf, bn in
+            bn = 0
+            let dst = UnsafeMutableRawPointer(bbuf.baseAddress!)
+            offsets = [Int](unsafeUninitializedCapacity: count + 1) { offs, n in
+                offs[0] = 0
+                n = 1
+                let src = data.baseAddress!
+                var p = 0
+                var o = 0
+                for i in 0..<count {
+                    guard end &- p >= 4 else {
+                        failure = EncodingError("PLAIN BYTE_ARRAY: value \(i) length prefix at byte \(p) needs 4 bytes, \(end - p) remain")
+                        return
+                    }
+                    let len = Int(UInt32(littleEndian: src.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
+                    p &+= 4
+                    // The value plus the length prefixes of the values after it must fit; this also
+                    // keeps o + len <= end - 4 * count, within `capacity - 16`.
+                    let avail = end &- p &- 4 &* (count &- 1 &- i)
+                    guard len <= avail else {
+                        failure = EncodingError("PLAIN BYTE_ARRAY: value \(i) at byte \(p - 4) has length \(len), only \(max(0, avail)) bytes remain (\(end - p) less 4 for each of the \(count - 1 - i) values after it)")
+                        return
+                    }
+                    if len <= 16 && end &- p >= 16 {
+                        // o + 16 <= capacity: o <= end - 4 * count by the check above.
+                        let a = src.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+                        let b = src.loadUnaligned(fromByteOffset: p &+ 8, as: UInt64.self)
+                        dst.storeBytes(of: a, toByteOffset: o, as: UInt64.self)
+                        dst.storeBytes(of: b, toByteOffset: o &+ 8, as: UInt64.self)
+                    } else if len > 0 {
+                        (dst + o).copyMemory(from: src + p, byteCount: len)
+                    }
+                    p &+= len
+                    o &+= len
+                    offs[i &+ 1] = o
                 }
-                let len = Int(UInt32(littleEndian: src.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
-                p &+= 4
-                guard len <= end &- p else {
-                    failure = EncodingError("PLAIN BYTE_ARRAY: value \(i) at byte \(p - 4) has length \(len), only \(end - p) bytes remain")
-                    break
-                }
-                p &+= len
-                acc &+= len
-                offs[i &+ 1] = acc
-            }
-            if failure == nil {
                 n = count + 1
                 consumed = p
-                total = acc
+                bn = o
             }
         }
         if let failure { throw failure }
-        let bytes = [UInt8](unsafeUninitializedCapacity: max(0, min(capacity, total))) { buf, n in
-            guard total > 0 else { n = 0; return }
-            let src = data.baseAddress!
-            let dst = UnsafeMutableRawPointer(buf.baseAddress!)
-            var p = 0
-            offsets.withUnsafeBufferPointer { offs in
-                for i in 0..<count {
-                    let len = offs[i &+ 1] &- offs[i]
-                    p &+= 4
-                    (dst + offs[i]).copyMemory(from: src + p, byteCount: len)
-                    p &+= len
-                }
-            }
-            n = total
-        }
         return (ByteArrays(offsets: offsets, bytes: bytes), consumed)
     }
 

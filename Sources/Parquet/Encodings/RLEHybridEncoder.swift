@@ -72,8 +72,25 @@ public struct RLEHybridEncoder {
             packedHeaderIndex = out.count
             out.append(0)
         }
+        // Pack the 8 buffered values (8 * bitWidth bits = bitWidth bytes) into words, append once.
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        let w = bitWidth
         withUnsafeBytes(of: &buffer) { b in
-            BitPacking.pack(b.baseAddress!.assumingMemoryBound(to: UInt32.self), count: 8, bitWidth: bitWidth, into: &out)
+            withUnsafeMutableBytes(of: &words) { wb in
+                let wp = wb.baseAddress!.assumingMemoryBound(to: UInt64.self)
+                for j in 0..<8 {
+                    let v = UInt64(b.load(fromByteOffset: j &* 4, as: UInt32.self))
+                    let bit = j &* w
+                    let idx = bit &>> 6
+                    let shift = UInt64(bit & 63)
+                    wp[idx] |= v &<< shift
+                    if shift != 0 { wp[idx &+ 1] |= v &>> (64 &- shift) }
+                }
+                #if _endian(big)
+                for k in 0..<5 { wp[k] = wp[k].littleEndian }
+                #endif
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: wb[0..<w]))
+            }
         }
         packedGroups += 1
         numBuffered = 0

@@ -25,9 +25,10 @@ enum Snappy {
     // MARK: Decompression
 
     /// Decodes a raw Snappy block into `output`, whose size must equal the
-    /// length declared in the stream header. Every element is checked against
-    /// both buffers, so corrupt input throws and never reads or writes out of
-    /// bounds.
+    /// length declared in the stream header. Every offset and length is
+    /// validated (the unchecked fast loop only runs far enough from the ends of
+    /// both buffers that no element can cross them), so corrupt input throws
+    /// and never reads or writes out of bounds.
     static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let inBase = input.baseAddress, input.count > 0 else {
             throw CompressionError("SNAPPY: empty input, but \(output.count) bytes were expected")
@@ -74,22 +75,20 @@ enum Snappy {
         case 0: return 0  // literal tags are handled separately
         case 1:
             offsetBytes = 1
-            length = 4 + (tag >> 2) & 7
+            length = 4 + ((tag >> 2) & 7)
             highOffset = (tag >> 5) << 8
         case 2:
             offsetBytes = 2
-            length = 1 + tag >> 2
+            length = 1 + (tag >> 2)
         default:
             offsetBytes = 4
-            length = 1 + tag >> 2
+            length = 1 + (tag >> 2)
         }
         return UInt16(offsetBytes << 11 | highOffset | length)
     }
 
     @inline(never)
-    private static func corrupt(_ what: String, at ip: UnsafeRawPointer, produced: Int, expected: Int)
-        -> CompressionError
-    {
+    private static func corrupt(_ what: String, produced: Int, expected: Int) -> CompressionError {
         CompressionError("SNAPPY data is corrupt: \(what) (after producing \(produced) of \(expected) bytes)")
     }
 
@@ -177,7 +176,7 @@ enum Snappy {
                 if length > 60 {
                     let extra = length &- 60  // 1...4 length bytes
                     guard ipEnd - ip >= extra else {
-                        throw corrupt("truncated literal length", at: ip, produced: op - opBase, expected: count)
+                        throw corrupt("truncated literal length", produced: op - opBase, expected: count)
                     }
                     let v: UInt32
                     switch extra {
@@ -206,12 +205,12 @@ enum Snappy {
                 } else {
                     guard length <= inLeft else {
                         throw corrupt(
-                            "literal of \(length) bytes runs past the end of the input", at: ip,
+                            "literal of \(length) bytes runs past the end of the input",
                             produced: op - opBase, expected: count)
                     }
                     guard length <= outLeft else {
                         throw corrupt(
-                            "literal of \(length) bytes runs past the expected output size", at: ip,
+                            "literal of \(length) bytes runs past the expected output size",
                             produced: op - opBase, expected: count)
                     }
                     memcpy(op, ip, length)
@@ -232,7 +231,7 @@ enum Snappy {
                 offset |= Int(UInt32(littleEndian: ip.loadUnaligned(fromByteOffset: 1, as: UInt32.self)) & mask)
             } else {
                 guard ipEnd - ip > extra else {
-                    throw corrupt("truncated copy element", at: ip, produced: op - opBase, expected: count)
+                    throw corrupt("truncated copy element", produced: op - opBase, expected: count)
                 }
                 for k in 0..<extra {
                     offset |= Int(ip.load(fromByteOffset: 1 &+ k, as: UInt8.self)) &<< (8 &* k)
@@ -242,13 +241,13 @@ enum Snappy {
             // offset must be in 1...(bytes produced so far); one unsigned compare.
             guard UInt(bitPattern: offset &- 1) < UInt(bitPattern: op - opBase) else {
                 throw corrupt(
-                    "copy offset \(offset) points before the start of the output", at: ip,
+                    "copy offset \(offset) points before the start of the output",
                     produced: op - opBase, expected: count)
             }
             let outLeft = opEnd - op
             guard length <= outLeft else {
                 throw corrupt(
-                    "copy of \(length) bytes runs past the expected output size", at: ip,
+                    "copy of \(length) bytes runs past the expected output size",
                     produced: op - opBase, expected: count)
             }
             var src = op - offset

@@ -29,16 +29,16 @@ struct DynamicLibrary: @unchecked Sendable {
         self.fileName = candidates[0]
         self.debianPackage = debianPackage
         var handle: UnsafeMutableRawPointer?
-        var lastError: String?
+        var firstError: String?
         for name in candidates {
             if let h = dlopen(name, RTLD_NOW | RTLD_LOCAL) {
                 handle = h
                 break
             }
-            if let e = dlerror() { lastError = String(cString: e) }
+            if firstError == nil, let e = dlerror() { firstError = String(cString: e) }
         }
         self.handle = handle
-        self.failure = handle == nil ? (lastError ?? "dlopen failed") : nil
+        self.failure = handle == nil ? (firstError ?? "dlopen failed") : nil
     }
 
     var isLoaded: Bool { handle != nil }
@@ -57,18 +57,24 @@ struct DynamicLibrary: @unchecked Sendable {
     }
 }
 
-// Library names: the Linux SONAMEs first (used in error messages), then
-// unversioned names and macOS spellings as fallbacks.
-let zstdLibrary = DynamicLibrary(
-    candidates: ["libzstd.so.1", "libzstd.so", "libzstd.1.dylib", "libzstd.dylib"], debianPackage: "libzstd1")
-let lz4Library = DynamicLibrary(
-    candidates: ["liblz4.so.1", "liblz4.so", "liblz4.1.dylib", "liblz4.dylib"], debianPackage: "liblz4-1")
+// Library names: the SONAME first (the one named in error messages), then
+// the unversioned development name as a fallback.
+#if canImport(Darwin)
+private func libraryNames(_ base: String, version: String) -> [String] {
+    ["\(base).\(version).dylib", "\(base).dylib", "/opt/homebrew/lib/\(base).dylib", "/usr/local/lib/\(base).dylib"]
+}
+#else
+private func libraryNames(_ base: String, version: String) -> [String] {
+    ["\(base).so.\(version)", "\(base).so"]
+}
+#endif
+
+let zstdLibrary = DynamicLibrary(candidates: libraryNames("libzstd", version: "1"), debianPackage: "libzstd1")
+let lz4Library = DynamicLibrary(candidates: libraryNames("liblz4", version: "1"), debianPackage: "liblz4-1")
 let brotliDecoderLibrary = DynamicLibrary(
-    candidates: ["libbrotlidec.so.1", "libbrotlidec.so", "libbrotlidec.1.dylib", "libbrotlidec.dylib"],
-    debianPackage: "libbrotli1")
+    candidates: libraryNames("libbrotlidec", version: "1"), debianPackage: "libbrotli1")
 let brotliEncoderLibrary = DynamicLibrary(
-    candidates: ["libbrotlienc.so.1", "libbrotlienc.so", "libbrotlienc.1.dylib", "libbrotlienc.dylib"],
-    debianPackage: "libbrotli1")
+    candidates: libraryNames("libbrotlienc", version: "1"), debianPackage: "libbrotli1")
 
 /// The error for a library that loaded but lacks a function we need.
 func missingSymbolError(_ symbol: String, in library: DynamicLibrary) -> CompressionError {

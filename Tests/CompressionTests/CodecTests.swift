@@ -331,3 +331,27 @@ import Testing
         #expect(throws: CompressionError.self) { try decompress(.brotli, c, size: 18) }
     }
 }
+
+@Suite struct MissingLibraries {
+    /// When a codec's library is missing (run the suite with the library
+    /// hidden to exercise this), both directions throw an error that names the
+    /// library file and the Debian package to install.
+    @Test(arguments: [
+        (CompressionCodec.zstd, "libzstd.so.1", "libzstd1"), (.lz4, "liblz4.so.1", "liblz4-1"),
+        (.lz4Raw, "liblz4.so.1", "liblz4-1"), (.brotli, "libbrotli", "libbrotli1"),
+    ])
+    func missingLibraryErrorNamesPackage(codec: CompressionCodec, file: String, package: String) throws {
+        let data = Array("some data some data".utf8)
+        if Codecs.isAvailable(codec) {
+            _ = try compress(codec, data)
+            return
+        }
+        let e1 = #expect(throws: CompressionError.self) { try compress(codec, data) }
+        print("\(codec.name) is not available on this machine: \(e1?.message ?? "")")
+        let e2 = #expect(throws: CompressionError.self) { try decompress(codec, [1, 2, 3, 4, 5, 6, 7, 8, 9], size: 19) }
+        for message in [e1?.message, e2?.message] {
+            #expect(message?.contains(file) == true, "\(message ?? "")")
+            #expect(message?.contains(package) == true, "\(message ?? "")")
+        }
+    }
+}

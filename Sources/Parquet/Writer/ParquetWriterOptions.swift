@@ -63,5 +63,11 @@ public struct ParquetWriterOptions: Sendable {
         guard Codecs.isAvailable(codec) else {
             throw bad("\(codec.name) compression is not available on this machine (its shared library could not be loaded)")
         }
+        // Reject a bad compression level now rather than at the first page.
+        do {
+            _ = try [UInt8](repeating: 0, count: 16).withUnsafeBytes { try Codecs.compress(codec, $0, level: compressionLevel) }
+        } catch {
+            throw bad("\(codec.name) compression with level \(compressionLevel.map(String.init) ?? "default") fails: \(error)")
+        }
     }
 }

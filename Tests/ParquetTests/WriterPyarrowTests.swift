@@ -37,6 +37,7 @@ struct PyarrowCase: Sendable, CustomTestStringConvertible {
     var nulls: Bool
     var checksums = false
     var dictionaryLimit: Int? = nil
+    var legacyDictionary = false
 
     var testDescription: String { name }
 
@@ -51,6 +52,7 @@ struct PyarrowCase: Sendable, CustomTestStringConvertible {
         PyarrowCase(name: "dict-v2-zstd-nulls", dictionary: true, pageVersion: 2, codec: .zstd, nulls: true),
         PyarrowCase(name: "dict-v1-snappy-checksums-nulls", dictionary: true, pageVersion: 1, codec: .snappy, nulls: true, checksums: true),
         PyarrowCase(name: "dict-v2-gzip-checksums", dictionary: true, pageVersion: 2, codec: .gzip, nulls: false, checksums: true),
+        PyarrowCase(name: "dict-legacy-v1-snappy-nulls", dictionary: true, pageVersion: 1, codec: .snappy, nulls: true, legacyDictionary: true),
         PyarrowCase(name: "dict-fallback-v1-nulls", dictionary: true, pageVersion: 1, codec: .snappy, nulls: true, dictionaryLimit: 1000),
         PyarrowCase(name: "dict-fallback-v2", dictionary: true, pageVersion: 2, codec: .zstd, nulls: false, dictionaryLimit: 1000),
     ]
@@ -71,6 +73,7 @@ struct PyarrowCase: Sendable, CustomTestStringConvertible {
         o.rowGroupSize = 600
         o.dataPageSize = 500
         o.writePageChecksums = checksums
+        o.legacyDictionaryEncoding = legacyDictionary
         if let dictionaryLimit {
             o.dictionaryPageSizeLimit = dictionaryLimit
             o.dataPageSize = 150

@@ -152,6 +152,28 @@ import Testing
         #expect(plainChunk.encodingStats?.allSatisfy { $0.encoding == .plain } == true)
     }
 
+    /// parquet-mr's v1 names: PLAIN_DICTIONARY for the dictionary page and the data pages (v2 pages keep RLE_DICTIONARY).
+    @Test(arguments: [1, 2])
+    func legacyDictionaryEncodingNames(_ version: Int) async throws {
+        let columns = WriterData.columns(rows: 800, nulls: true, seed: 31)
+        var options = ParquetWriterOptions()
+        options.legacyDictionaryEncoding = true
+        options.dataPageVersion = version
+        options.dataPageSize = 400
+        let bytes = try writerEncode(columns, rows: 800, options: options)
+        let back = try await writerReadBack(bytes)
+        for (i, column) in columns.enumerated() {
+            #expect(back.values[i] == writerValueBytes(column.data), "\(column.spec.name)")
+            let chunk = back.reader.metadata.rowGroups[0].columns[i].metaData!
+            let headers = try writerPageHeaders(bytes, chunk)
+            guard column.spec.physicalType != .boolean else { continue }
+            #expect(headers[0].dictionaryPageHeader?.encoding == (version == 1 ? .plainDictionary : .plain))
+            let data = headers.dropFirst().map { $0.dataPageHeader?.encoding ?? $0.dataPageHeaderV2!.encoding }
+            #expect(data.allSatisfy { $0 == (version == 1 ? .plainDictionary : .rleDictionary) })
+            #expect(chunk.encodings.contains(version == 1 ? .plainDictionary : .rleDictionary))
+        }
+    }
+
     /// Low-cardinality strings are dictionary-encoded into a small file; values come back as dictionary codes.
     @Test func dictionaryShrinksRepetitiveColumns() async throws {
         let words = ["alpha", "beta", "gamma", "delta"]

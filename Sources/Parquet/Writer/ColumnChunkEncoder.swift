@@ -71,6 +71,9 @@ struct ColumnChunkEncoder {
         let ordered = options.writeStatistics && column.order != .none
         let isV2 = options.dataPageVersion == 2
         let maxDef = column.maxDefinitionLevel
+        let legacyNames = options.legacyDictionaryEncoding && !isV2
+        let dictionaryPageEncoding: Encoding = legacyNames ? .plainDictionary : .plain
+        let dictionaryDataEncoding: Encoding = legacyNames ? .plainDictionary : .rleDictionary
         var dictionary: DictionaryBuilder<V>? = options.dictionary && column.physical != .boolean ? DictionaryBuilder() : nil
         /// Dictionary entries kept when the chunk fell back to PLAIN part way (pages before keep using them).
         var keptDictionary: [Int]?
@@ -122,7 +125,7 @@ struct ColumnChunkEncoder {
             let encoding: Encoding
             var valueBytes: [UInt8] = []
             if let d = dictionary {
-                encoding = .rleDictionary
+                encoding = dictionaryDataEncoding
                 valueBytes = DictionaryIndexEncoder.encode(codes, dictionarySize: d.entries.count)
                 dictionaryPages += 1
             } else if isV2, let booleans = data as? BooleanValues {
@@ -204,7 +207,7 @@ struct ColumnChunkEncoder {
             var header = PageHeader(
                 type: .dictionaryPage, uncompressedPageSize: try int32(body.count, "dictionary page"),
                 compressedPageSize: try int32(stored.count, "dictionary page"),
-                dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(entries.count), encoding: .plain))
+                dictionaryPageHeader: DictionaryPageHeader(numValues: Int32(entries.count), encoding: dictionaryPageEncoding))
             if options.writePageChecksums { header.crc = checksum(stored) }
             let headerBytes = header.encoded()
             chunk.bytes.reserveCapacity(headerBytes.count + stored.count + dataBytes.count)
@@ -212,8 +215,8 @@ struct ColumnChunkEncoder {
             chunk.bytes.append(contentsOf: stored)
             chunk.dictionaryPageLength = headerBytes.count + stored.count
             chunk.totalUncompressedSize = headerBytes.count + body.count
-            chunk.encodings.append(.plain)
-            chunk.encodingStats.append(PageEncodingStats(pageType: .dictionaryPage, encoding: .plain, count: 1))
+            chunk.encodings.append(dictionaryPageEncoding)
+            chunk.encodingStats.append(PageEncodingStats(pageType: .dictionaryPage, encoding: dictionaryPageEncoding, count: 1))
         }
         chunk.bytes.append(contentsOf: dataBytes)
         chunk.totalUncompressedSize += dataUncompressed

@@ -12,6 +12,10 @@ public struct ParquetWriterOptions: Sendable {
     /// When a chunk's dictionary would grow past `dictionaryPageSizeLimit`, the remaining pages of that chunk are
     /// written PLAIN (the pages already written keep the dictionary), as parquet-mr and Arrow do.
     public var dictionary: Bool = true
+    /// Name the encodings of dictionary pages and of dictionary-encoded v1 data pages PLAIN_DICTIONARY, as
+    /// parquet-mr's v1 writer (Spark's default) does, instead of PLAIN and RLE_DICTIONARY (Arrow, and the
+    /// specification since 2.0). The bytes are the same; only the names differ. DATA_PAGE_V2 pages always use RLE_DICTIONARY.
+    public var legacyDictionaryEncoding: Bool = false
     /// Largest PLAIN-encoded dictionary page, in bytes.
     public var dictionaryPageSizeLimit: Int = 1 << 20
     /// Target uncompressed size of a data page's values and levels, in bytes.

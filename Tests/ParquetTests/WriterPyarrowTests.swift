@@ -38,6 +38,7 @@ struct PyarrowCase: Sendable, CustomTestStringConvertible {
     var checksums = false
     var dictionaryLimit: Int? = nil
     var legacyDictionary = false
+    var spark = false
 
     var testDescription: String { name }
 
@@ -53,6 +54,7 @@ struct PyarrowCase: Sendable, CustomTestStringConvertible {
         PyarrowCase(name: "dict-v1-snappy-checksums-nulls", dictionary: true, pageVersion: 1, codec: .snappy, nulls: true, checksums: true),
         PyarrowCase(name: "dict-v2-gzip-checksums", dictionary: true, pageVersion: 2, codec: .gzip, nulls: false, checksums: true),
         PyarrowCase(name: "dict-legacy-v1-snappy-nulls", dictionary: true, pageVersion: 1, codec: .snappy, nulls: true, legacyDictionary: true),
+        PyarrowCase(name: "spark-style-nulls", dictionary: true, pageVersion: 1, codec: .snappy, nulls: true, spark: true),
         PyarrowCase(name: "dict-fallback-v1-nulls", dictionary: true, pageVersion: 1, codec: .snappy, nulls: true, dictionaryLimit: 1000),
         PyarrowCase(name: "dict-fallback-v2", dictionary: true, pageVersion: 2, codec: .zstd, nulls: false, dictionaryLimit: 1000),
     ]
@@ -66,7 +68,7 @@ struct PyarrowCase: Sendable, CustomTestStringConvertible {
     }
 
     var options: ParquetWriterOptions {
-        var o = ParquetWriterOptions()
+        var o = spark ? SparkStyle.options(schema: columns.map(\.spec)) : ParquetWriterOptions()
         o.codec = codec
         o.dataPageVersion = pageVersion
         o.dictionary = dictionary

@@ -423,6 +423,32 @@ import Testing
         #expect(writerSameJSON(lines, [#"{"s":"zzz","i":20}"#, #"{"s":"x","i":20}"#, #"{"s":"x","i":10}"#, #"{"s":"yy","i":20}"#, #"{"s":"zzz","i":10}"#]))
     }
 
+    /// Spark-like files: parquet-mr's created_by, the spark_schema root and Spark's schema JSON.
+    @Test func sparkStyle() async throws {
+        let specs: [ParquetColumnSpec] = [.int64("id", nullable: false), .string("na\"me"), .int96("ts"), .timestamp("ts_ntz", unit: .micros, utc: false),
+                                          .decimal("amount", precision: 12, scale: 2), .date("day"), .integer("b", bits: 8), .binary("raw")]
+        let options = SparkStyle.options(schema: specs)
+        #expect(options.keyValueMetadata.first { $0.key == "org.apache.spark.version" }?.value == "3.5.1")
+        let json = try #require(options.keyValueMetadata.first { $0.key == "org.apache.spark.sql.parquet.row.metadata" }?.value)
+        let want = #"{"type":"struct","fields":[{"name":"id","type":"long","nullable":false,"metadata":{}},{"name":"na\"me","type":"string","nullable":true,"metadata":{}},{"name":"ts","type":"timestamp","nullable":true,"metadata":{}},{"name":"ts_ntz","type":"timestamp_ntz","nullable":true,"metadata":{}},{"name":"amount","type":"decimal(12,2)","nullable":true,"metadata":{}},{"name":"day","type":"date","nullable":true,"metadata":{}},{"name":"b","type":"byte","nullable":true,"metadata":{}},{"name":"raw","type":"binary","nullable":true,"metadata":{}}]}"#
+        #expect(json == want)
+        #expect(parseJSON(json) != nil)
+        let writer = try ParquetWriter(schema: specs, options: options)
+        var raw = ByteArrays()
+        raw.append([0xFF, 0x00])
+        var names = ByteArrays()
+        names.append(Array("x".utf8))
+        try writer.write(columns: [.int64([7]), .byteArray(names), .int96([Int96(nanosOfDay: 3_600_000_000_000, julianDay: 2_460_000)]),
+                                   .int64([1_000_000]), .int64([12345]), .int32([19000]), .int32([-5]), .byteArray(raw)], rowCount: 1)
+        let bytes = try writer.finish()
+        let reader = try await ParquetFileReader.open(MemorySource(bytes: bytes))
+        #expect(reader.metadata.createdBy == SparkStyle.createdBy)
+        #expect(reader.metadata.schema[0].name == "spark_schema")
+        let lines = try await catJSONLines(reader)
+        #expect(writerSameJSON(lines, [#"{"id":7,"na\"me":"x","ts":"2023-02-24T01:00:00.000000Z","ts_ntz":"1970-01-01T00:00:01.000000","amount":"123.45","day":"2022-01-08","b":-5,"raw":"/wA="}"#]),
+                "\(lines)")
+    }
+
     /// Row groups split at exactly `rowGroupSize` rows; pages stop at `dataPageRowLimit` rows.
     @Test func rowGroupAndPageLimits() async throws {
         var options = ParquetWriterOptions()

@@ -86,13 +86,13 @@ enum WriterData {
     static let specialFloats: [Float] = [.nan, -0.0, 0.0, .infinity, -.infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -1.5]
     static let specialDoubles: [Double] = [.nan, -0.0, 0.0, .infinity, -.infinity, .leastNonzeroMagnitude, -.greatestFiniteMagnitude, 2.5]
 
-    /// Validity with runs of nulls and scattered ones (about a quarter null).
+    /// Validity with runs of nulls and scattered ones (about a third null).
     static func validity(_ n: Int, _ rng: inout SplitMix64) -> [Bool] {
         var out: [Bool] = []
         out.reserveCapacity(n)
         while out.count < n {
-            if rng.next() % 20 == 0 {
-                out.append(contentsOf: repeatElement(false, count: min(n - out.count, Int(rng.next() % 40) + 1)))
+            if rng.next() % 50 == 0 {
+                out.append(contentsOf: repeatElement(false, count: min(n - out.count, Int(rng.next() % 30) + 1)))
             } else {
                 out.append(rng.next() % 6 != 0)
             }

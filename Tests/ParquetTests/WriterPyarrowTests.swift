@@ -10,7 +10,7 @@ func writerRun(_ arguments: [String]) throws -> (status: Int32, out: String, err
     process.arguments = arguments
     let out = Pipe()
     let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("writer-stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errFile) }
     let err = try FileHandle(forWritingTo: errFile)
     process.standardOutput = out

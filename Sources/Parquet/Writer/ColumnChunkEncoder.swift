@@ -104,8 +104,8 @@ struct ColumnChunkEncoder {
                 row += 1
                 let levelBytes = maxDef > 0 ? (row - pageRowStart) / 8 : 0
                 let valueBytes: Int
-                if let d = dictionary {
-                    valueBytes = (codes.count * bitWidth(forMax: d.entries.count - 1) + 7) / 8
+                if let entries = dictionary?.entries.count {
+                    valueBytes = (codes.count * bitWidth(forMax: entries - 1) + 7) / 8
                 } else {
                     valueBytes = plainBytes
                 }

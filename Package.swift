@@ -23,7 +23,7 @@ let package = Package(
             name: "Parquet",
             dependencies: ["Compression"]
         ),
-        .target(name: "Datasets"),
+        .target(name: "Datasets", dependencies: ["Compression"]),
         .executableTarget(
             name: "backfill",
             dependencies: [
@@ -33,7 +33,7 @@ let package = Package(
         ),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Compression"], exclude: ["Fixtures"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression"]),
     ],
     swiftLanguageModes: [.v6]
 )

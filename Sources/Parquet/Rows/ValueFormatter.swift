@@ -114,7 +114,7 @@ public struct ValueFormatter: Sendable {
         }
     }
 
-    static func formatBytes(_ bytes: [UInt8], _ range: Range<Int>, _ kind: ValueKind) -> RowValue {
+    public static func formatBytes(_ bytes: [UInt8], _ range: Range<Int>, _ kind: ValueKind) -> RowValue {
         let slice = bytes[range]
         switch kind {
         case .string: return .string(String(decoding: slice, as: UTF8.self))

@@ -1,0 +1,59 @@
+import Datasets
+import Foundation
+import StateStores
+
+/// One source object and what the ledger says about it.
+public struct PlannedObject: Sendable {
+    public enum State: String, Sendable { case pending, done, conflict }
+    public var file: DatasetFile
+    public var version: String
+    public var state: State
+    /// Pipelines that still need this object.
+    public var pipelines: [String]
+    /// For a conflict: the version committed earlier.
+    public var committedVersion: String?
+}
+
+/// What a run would read: partitions, objects, bytes, and how many are already committed.
+public struct RunPlan: Sendable {
+    public var objects: [PlannedObject]
+    public var partitions: Int { Set(objects.map { $0.file.partitions.map { "\($0.key)=\($0.value)" }.joined(separator: "/") }).count }
+    public var bytes: Int64 { objects.reduce(0) { $0 + $1.file.size } }
+    public var pending: [PlannedObject] { objects.filter { $0.state == .pending } }
+    public var done: Int { objects.filter { $0.state == .done }.count }
+    public var conflicts: [PlannedObject] { objects.filter { $0.state == .conflict } }
+
+    /// Discovers the source objects and compares them with the ledger.
+    public static func make(config: JobConfig, store: any StateStore) async throws -> RunPlan {
+        let suffixes: [String]
+        switch config.source.format {
+        case .parquet: suffixes = [".parquet", ".parq"]
+        case .jsonl: suffixes = [".jsonl", ".jsonl.gz", ".json.gz", ".json", ".ndjson", ".ndjson.gz"]
+        }
+        let files = try LocalDataset.discover(config.source.url, suffixes: suffixes, filter: config.source.filter)
+        let names = config.pipelines.map(\.name)
+        let ledger = try await store.ledger(pipelines: names)
+        var objects: [PlannedObject] = []
+        for file in files {
+            let version = Self.version(of: file)
+            let entries = ledger[file.path] ?? []
+            var needed: [String] = []
+            var conflict: String?
+            for name in names {
+                if let e = entries.first(where: { $0.pipeline == name }) {
+                    if e.version != version { conflict = e.version }
+                } else {
+                    needed.append(name)
+                }
+            }
+            let state: PlannedObject.State = conflict != nil ? .conflict : (needed.isEmpty ? .done : .pending)
+            objects.append(PlannedObject(file: file, version: version, state: state, pipelines: needed, committedVersion: conflict))
+        }
+        return RunPlan(objects: objects)
+    }
+
+    /// A local file's version: its size and modification time.
+    public static func version(of file: DatasetFile) -> String {
+        "size=\(file.size),mtime=\(String(format: "%.6f", file.modificationTime))"
+    }
+}

@@ -1,0 +1,547 @@
+import Aggregation
+import Datasets
+import Foundation
+import Parquet
+import StateStores
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options for `backfill run`.
+public struct RunOptions: Sendable {
+    /// Objects processed at once (default: the CPUs this process may use).
+    public var concurrency: Int
+    /// Read and fold everything, commit nothing.
+    public var dryRun: Bool
+    /// Show a progress line on standard error.
+    public var progress: Bool
+    /// Commit a worker's group when it holds this many partial entries...
+    public var commitEntries: Int
+    /// ...or when this many seconds passed since its last commit.
+    public var commitSeconds: Double
+    /// Verify Parquet page checksums.
+    public var verifyChecksums: Bool
+
+    public init(concurrency: Int = RunOptions.availableCPUs, dryRun: Bool = false, progress: Bool = false,
+                commitEntries: Int = 4_000_000, commitSeconds: Double = 15, verifyChecksums: Bool = true) {
+        self.concurrency = concurrency
+        self.dryRun = dryRun
+        self.progress = progress
+        self.commitEntries = commitEntries
+        self.commitSeconds = commitSeconds
+        self.verifyChecksums = verifyChecksums
+    }
+
+    /// CPUs in this process's affinity mask (so `taskset -c 0` means 1).
+    public static var availableCPUs: Int {
+        // Linux: count the bits of Cpus_allowed in /proc/self/status (taskset and cgroups shrink it).
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
+            let hex = line.dropFirst("Cpus_allowed:".count).filter { $0.isHexDigit }
+            let n = hex.reduce(0) { $0 + (Int(String($1), radix: 16) ?? 0).nonzeroBitCount }
+            if n > 0 { return n }
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+}
+
+/// What a run did.
+public struct RunSummary: Sendable {
+    public var runID: Int64 = 0
+    public var objectsTotal = 0
+    public var objectsCommitted = 0
+    public var objectsAlreadyDone = 0
+    public var objectsFailed = 0
+    public var rowsRead = 0
+    public var rowsRejected = 0
+    public var rowsAfterBoundary = 0
+    public var bucketsWritten = 0
+    public var commits = 0
+    public var seconds = 0.0
+    public var failures: [String] = []
+    public var dryRun = false
+
+    public var succeeded: Bool { objectsFailed == 0 && failures.isEmpty }
+}
+
+/// Errors that stop a run.
+public struct RunError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The job runner: plan → scan → fold → commit, exactly once per object and pipeline.
+public final class Runner: @unchecked Sendable {
+    public let config: JobConfig
+    public let store: any StateStore
+    public let options: RunOptions
+    let definitions: [PipelineDefinition]
+    let calendars: [BucketCalendar]
+    let utc: BucketCalendar
+    let deadLetter: DeadLetter?
+    let startMillis: Int64
+
+    public init(config: JobConfig, store: any StateStore, options: RunOptions) throws {
+        self.config = config
+        self.store = store
+        self.options = options
+        definitions = config.pipelines.map { PipelineDefinition(name: $0.name, monoid: Monoid($0.monoid), timeZone: $0.timeZone) }
+        calendars = try config.pipelines.map { try BucketCalendar(timeZone: $0.timeZone) }
+        utc = try BucketCalendar(timeZone: "UTC")
+        if config.errors.policy == .skip, let path = config.errors.deadLetter, !options.dryRun {
+            deadLetter = try DeadLetter(path: path)
+        } else {
+            deadLetter = nil
+        }
+        startMillis = Int64(Date().timeIntervalSince1970 * 1000)
+    }
+
+    /// Runs the whole job.
+    public func run() async throws -> RunSummary {
+        let began = Date()
+        try await store.migrate()
+        try await store.register(definitions)
+        let plan = try await RunPlan.make(config: config, store: store)
+        if let c = plan.conflicts.first {
+            throw RunError("""
+                \(c.file.path) changed after it was committed (committed \(c.committedVersion ?? "?"), now \(c.version)); \
+                changed history is a correction, not new data: use `backfill replace` for its time range \
+                (\(plan.conflicts.count) object(s) in conflict)
+                """)
+        }
+        var summary = RunSummary()
+        summary.dryRun = options.dryRun
+        summary.objectsTotal = plan.objects.count
+        summary.objectsAlreadyDone = plan.done
+        let pending = plan.pending
+        if !options.dryRun {
+            summary.runID = try await store.startRun(RunRecord(kind: "run", configHash: config.configHash,
+                                                               startedAt: began.timeIntervalSince1970, status: "running"))
+        }
+        let progress = Progress(totalObjects: pending.count, totalBytes: pending.reduce(0) { $0 + $1.file.size }, enabled: options.progress)
+        let ticker = options.progress ? Task {
+            while !Task.isCancelled {
+                progress.render()
+                try? await Task.sleep(nanoseconds: 500_000_000)
+            }
+        } : nil
+        let queue = WorkQueue(pending)
+        let shared = SharedSummary()
+        var runError: Error?
+        let runID = summary.runID
+        let workers = max(1, min(options.concurrency, max(pending.count, 1)))
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<workers {
+                    group.addTask { try await self.worker(queue: queue, progress: progress, summary: shared, runID: runID) }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            runError = error
+        }
+        ticker?.cancel()
+        progress.finish()
+        try deadLetter?.close()
+        let s = shared.snapshot()
+        summary.objectsCommitted = s.objectsCommitted
+        summary.objectsFailed = s.objectsFailed
+        summary.rowsRead = s.rowsRead
+        summary.rowsRejected = s.rowsRejected
+        summary.rowsAfterBoundary = s.rowsAfterBoundary
+        summary.bucketsWritten = s.bucketsWritten
+        summary.commits = s.commits
+        summary.failures = s.failures
+        if let runError { summary.failures.append("\(runError)") }
+        summary.seconds = Date().timeIntervalSince(began)
+        if !options.dryRun {
+            var record = RunRecord(id: summary.runID, kind: "run", configHash: config.configHash, startedAt: began.timeIntervalSince1970,
+                                   finishedAt: Date().timeIntervalSince1970, status: runError == nil && summary.succeeded ? "succeeded" : "failed",
+                                   objectsCommitted: summary.objectsCommitted, objectsSkipped: summary.objectsAlreadyDone,
+                                   objectsFailed: summary.objectsFailed + (runError == nil ? 0 : 1), rowsRead: summary.rowsRead,
+                                   rowsRejected: summary.rowsRejected, bucketsWritten: summary.bucketsWritten)
+            record.message = summary.failures.first
+            try? await store.finishRun(record)
+        }
+        if let runError { throw RunFailed(summary: summary, underlying: runError) }
+        return summary
+    }
+
+    /// One worker: takes objects from the queue, folds them into its own tables, commits its groups.
+    private func worker(queue: WorkQueue, progress: Progress, summary: SharedSummary, runID: Int64) async throws {
+        var tables = definitions.map { FoldTable(pipeline: $0, segmentMillis: config.segmentMillis) }
+        var group: [(PlannedObject, ObjectRecord)] = []
+        var lastCommit = Date()
+        func commit() async throws {
+            guard !group.isEmpty else { return }
+            let partials = tables.indices.map { tables[$0].drain() }
+            let entries = partials.reduce(0) { $0 + $1.count }
+            if !options.dryRun {
+                try await store.commit(CommitBatch(runID: runID, pipelines: partials, objects: group.map(\.1)))
+            }
+            summary.committed(objects: group.map(\.1), buckets: entries)
+            group.removeAll()
+            lastCommit = Date()
+        }
+        while let object = await queue.next() {
+            let started = Date()
+            do {
+                let record = try await process(object, into: &tables, progress: progress, seconds: started)
+                group.append((object, record))
+                progress.objectDone(bytes: object.file.size)
+            } catch let error as RowError where config.errors.policy == .fail {
+                throw RunError("\(error) (errors.policy is fail: nothing of this object was committed; set policy: skip to send bad rows to a dead letter)")
+            } catch {
+                if config.errors.policy == .fail { throw error }
+                // Skip policy: the object failed as a whole. Its rows may be in this worker's tables, so drop the
+                // uncommitted group and process the group's other objects again.
+                summary.failed(object.file.path, "\(error)")
+                try? await store.recordFailure(ObjectFailure(runID: runID, url: object.file.path, error: "\(error)", at: Date().timeIntervalSince1970))
+                progress.objectDone(bytes: object.file.size)
+                let redo = group.map(\.0)
+                group.removeAll()
+                tables = definitions.map { FoldTable(pipeline: $0, segmentMillis: config.segmentMillis) }
+                await queue.requeue(redo)
+                summary.undoRows(redo.count)
+                continue
+            }
+            let entries = tables.reduce(0) { $0 + $1.count }
+            if entries >= options.commitEntries || Date().timeIntervalSince(lastCommit) >= options.commitSeconds {
+                try await commit()
+            }
+        }
+        try await commit()
+    }
+
+    /// Reads one object and folds its rows. Throws `RowError` for a bad row under `policy: fail`.
+    func process(_ object: PlannedObject, into tables: inout [FoldTable], progress: Progress, seconds started: Date) async throws -> ObjectRecord {
+        let active = Set(object.pipelines)
+        var counts = ObjectCounts()
+        switch config.source.format {
+        case .parquet:
+            try await foldParquet(object, active: active, tables: &tables, counts: &counts, progress: progress)
+        case .jsonl:
+            try foldJSONLines(object, active: active, tables: &tables, counts: &counts, progress: progress)
+        }
+        return ObjectRecord(object: ObjectVersion(url: object.file.path, version: object.version), pipelines: object.pipelines,
+                            rowsRead: counts.rows, rowsRejected: counts.rejected, rowsAfterBoundary: counts.afterBoundary,
+                            seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Columns the pipelines read (template fields not given by the path, values, the event time).
+    func neededColumns(partitions: [HivePartition]) -> [String] {
+        var names: [String] = [config.eventTime.column]
+        let partitionKeys = Set(partitions.map(\.key))
+        for p in config.pipelines {
+            for t in p.keys { for f in t.fields where !partitionKeys.contains(f) && !names.contains(f) { names.append(f) } }
+            if let v = p.value, !names.contains(v) { names.append(v) }
+        }
+        return names
+    }
+
+    private func foldParquet(_ object: PlannedObject, active: Set<String>, tables: inout [FoldTable], counts: inout ObjectCounts, progress: Progress) async throws {
+        let reader = try await ParquetFileReader.open(try LocalFileSource(path: object.file.path),
+                                                       options: ReadOptions(verifyChecksums: options.verifyChecksums))
+        let partitionKeys = Set(object.file.partitions.map(\.key))
+        var leaves: [(String, Int)] = []
+        for name in neededColumns(partitions: object.file.partitions) {
+            guard let leaf = ParquetBlocks.leaf(name, in: reader.schema) else {
+                if partitionKeys.contains(name) { continue }
+                let field = name == config.eventTime.column ? "event_time.column" : "pipelines"
+                throw ConfigError("\(config.line(field == "event_time.column" ? "event_time.column" : "pipelines")): \(field): column '\(name)' is not in \(object.file.path) (columns: \(reader.schema.columns.map(\.dottedPath).joined(separator: ", ")))")
+            }
+            leaves.append((name, leaf.index))
+        }
+        var firstRow = 0
+        for g in reader.metadata.rowGroups.indices {
+            let batch = try await reader.readRowGroup(g, columns: leaves.map(\.1))
+            var columns: [String: BlockColumn] = [:]
+            var eventColumn: Column?
+            for (i, (name, _)) in leaves.enumerated() {
+                if name == config.eventTime.column { eventColumn = batch.columns[i] }
+                columns[name] = ParquetBlocks.column(batch.columns[i])
+            }
+            for p in object.file.partitions where columns[p.key] == nil { columns[p.key] = .constant(p.value) }
+            let n = batch.rowCount
+            var millis: [Int64]
+            var valid: [Bool]?
+            var errors: [Int: String] = [:]
+            if let eventColumn {
+                (millis, valid, errors) = ParquetBlocks.eventTimes(eventColumn, unit: config.eventTime.unit, calendar: utc)
+                if let v = valid {
+                    for i in 0..<n where !v[i] && errors[i] == nil { errors[i] = "no event time (\(config.eventTime.column) is null)" }
+                }
+            } else {
+                // The event time is a partition value (e.g. dt=2026-05-08).
+                guard let text = object.file.partitions.first(where: { $0.key == config.eventTime.column })?.value,
+                      let t = try? utc.parseTime(text) else {
+                    throw RowError(file: object.file.path, position: "row \(firstRow)", reason: "no event time column '\(config.eventTime.column)'")
+                }
+                millis = [Int64](repeating: t, count: n)
+            }
+            let block = RowBlock(count: n, firstRow: firstRow, lineNumbers: nil, eventMillis: millis, eventValid: valid,
+                                 eventErrors: errors, columns: columns)
+            try fold(block, file: object.file.path, active: active, tables: &tables, counts: &counts)
+            progress.addRows(n)
+            firstRow += n
+        }
+    }
+
+    private func foldJSONLines(_ object: PlannedObject, active: Set<String>, tables: inout [FoldTable], counts: inout ObjectCounts, progress: Progress) throws {
+        let fields = neededColumns(partitions: object.file.partitions)
+        var reader = try JSONLinesReader(path: object.file.path, fields: fields)
+        while let jb = try reader.next() {
+            for r in jb.rejected {
+                counts.rows += 1
+                try reject(file: object.file.path, position: "line \(r.lineNumber)", reason: r.reason, text: r.text, counts: &counts)
+            }
+            let n = jb.lineNumbers.count
+            if n == 0 { continue }
+            var columns: [String: BlockColumn] = [:]
+            for (i, name) in fields.enumerated() {
+                columns[name] = .scalars(jb.columns[i].map { s -> ScalarValue? in
+                    switch s {
+                    case .null: return nil
+                    case .bool(let b): return .bool(b)
+                    case .int(let v): return .int(v)
+                    case .double(let d): return .double(d)
+                    case .string(let t): return .string(t)
+                    case .other(let t): return .string(t)
+                    }
+                })
+            }
+            for p in object.file.partitions where columns[p.key] == nil { columns[p.key] = .constant(p.value) }
+            var millis = [Int64](repeating: 0, count: n)
+            var valid = [Bool](repeating: true, count: n)
+            var errors: [Int: String] = [:]
+            let timeColumn = jb.columns[0]
+            for i in 0..<n {
+                switch timeColumn[i] {
+                case .int(let v): millis[i] = config.eventTime.unit.toMillis(v)
+                case .double(let d): millis[i] = config.eventTime.unit.toMillis(Int64(d))
+                case .string(let t):
+                    if let v = try? utc.parseTime(t) { millis[i] = v } else {
+                        valid[i] = false
+                        errors[i] = "event time '\(t)' is not an RFC 3339 time"
+                    }
+                default:
+                    valid[i] = false
+                    errors[i] = "no event time (\(config.eventTime.column) is missing or null)"
+                }
+            }
+            let block = RowBlock(count: n, firstRow: 0, lineNumbers: jb.lineNumbers, eventMillis: millis, eventValid: valid,
+                                 eventErrors: errors, columns: columns)
+            try fold(block, file: object.file.path, active: active, tables: &tables, counts: &counts)
+            progress.addRows(n)
+        }
+    }
+
+    /// Sends a bad row to the dead letter (skip) or stops (fail).
+    func reject(file: String, position: String, reason: String, text: String?, counts: inout ObjectCounts) throws {
+        if config.errors.policy == .fail { throw RowError(file: file, position: position, reason: reason) }
+        counts.rejected += 1
+        try deadLetter?.write(file: file, position: position, reason: reason, text: text)
+    }
+
+    /// Folds one block into every active pipeline.
+    func fold(_ block: RowBlock, file: String, active: Set<String>, tables: inout [FoldTable], counts: inout ObjectCounts) throws {
+        let n = block.count
+        counts.rows += n
+        // Rows without an event time are rejected for every pipeline.
+        var usable = [Bool](repeating: true, count: n)
+        if let valid = block.eventValid {
+            for i in 0..<n where !valid[i] {
+                usable[i] = false
+                try reject(file: file, position: block.position(i), reason: block.eventErrors[i] ?? "no event time", text: nil, counts: &counts)
+            }
+        }
+        let segmentMillis = config.segmentMillis
+        var segments = [Int64](repeating: 0, count: n)
+        block.eventMillis.withUnsafeBufferPointer { t in
+            for i in 0..<n { segments[i] = floorDiv(t[i], segmentMillis) }
+        }
+        for (pi, p) in config.pipelines.enumerated() where active.contains(p.name) {
+            let calendar = calendars[pi]
+            let valueColumn = p.value.map { block.columns[$0] } ?? nil
+            let isCount = p.monoid == .count
+            let retentionCutoff = p.retentionMillis.map { startMillis - $0 }
+            for template in p.keys {
+                // Key ids per row: computed once per dictionary entry when the key is one dictionary column.
+                var keyIDs = [Int32](repeating: -1, count: n)
+                if let single = template.singleField, case .dictionary(let entries, let codes)? = block.columns[single] {
+                    let map = entries.map { tables[pi].interner.id($0) }
+                    for i in 0..<n where codes[i] >= 0 { keyIDs[i] = map[Int(codes[i])] }
+                } else if let single = template.singleField, case .constant(let text)? = block.columns[single] {
+                    let id = tables[pi].interner.id(text)
+                    for i in 0..<n { keyIDs[i] = id }
+                } else {
+                    for i in 0..<n where usable[i] {
+                        if let key = template.render({ block.columns[$0]?.text(i) }) { keyIDs[i] = tables[pi].interner.id(key) }
+                    }
+                }
+                // Integer values for the fast path.
+                var intValues: [Int64]?
+                var intValid: [Bool]?
+                if case .ints(let v, let valid)? = valueColumn, !isCount, tables[pi].fastIntegers { intValues = v; intValid = valid }
+                for w in p.windows {
+                    let code = w
+                    for i in 0..<n where usable[i] {
+                        let key = keyIDs[i]
+                        if key < 0 {
+                            if w == p.windows[0] {
+                                try reject(file: file, position: block.position(i), reason: "pipeline \(p.name): key \(template) has a missing field", text: nil, counts: &counts)
+                            }
+                            continue
+                        }
+                        let t = block.eventMillis[i]
+                        let bucket = w == .lifetime ? BucketCalendar.lifetimeBucket : calendar.bucketStart(w, t)
+                        if let cutoff = retentionCutoff, w != .lifetime, calendar.bucketEnd(w, start: bucket) <= cutoff { continue }
+                        let h = FoldTable.pack(window: code, segmentIndex: segments[i], key: key)
+                        if isCount {
+                            if tables[pi].fastIntegers { try tables[pi].addInt(h, bucket, 1) } else { try tables[pi].combine(h, bucket, .int(1)) }
+                        } else if let intValues {
+                            if let intValid, !intValid[i] { continue }  // a null value adds nothing
+                            try tables[pi].addInt(h, bucket, intValues[i])
+                        } else {
+                            guard let column = valueColumn else { continue }
+                            guard let v = column.scalar(i) else { continue }  // null values are ignored, as in SQL
+                            let partial: PartialValue
+                            do { partial = try definitions[pi].monoid.lift(v, millis: t) } catch {
+                                if w == p.windows[0] {
+                                    try reject(file: file, position: block.position(i), reason: "pipeline \(p.name): \(error)", text: nil, counts: &counts)
+                                }
+                                continue
+                            }
+                            if tables[pi].fastIntegers {
+                                if case .int(let x) = partial { try tables[pi].addInt(h, bucket, x); continue }
+                                tables[pi].switchToGeneral()
+                            }
+                            try tables[pi].combine(h, bucket, partial)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A run that stopped; carries what it did before stopping.
+public struct RunFailed: Error, CustomStringConvertible, Sendable {
+    public let summary: RunSummary
+    public let underlying: Error
+    public var description: String { "\(underlying)" }
+}
+
+struct ObjectCounts {
+    var rows = 0
+    var rejected = 0
+    var afterBoundary = 0
+}
+
+/// Objects waiting to be processed, shared by workers.
+actor WorkQueue {
+    private var items: [PlannedObject]
+    private var position = 0
+    init(_ items: [PlannedObject]) { self.items = items }
+    func next() -> PlannedObject? {
+        guard position < items.count else { return nil }
+        defer { position += 1 }
+        return items[position]
+    }
+    func requeue(_ more: [PlannedObject]) { items.append(contentsOf: more) }
+}
+
+/// Totals across workers.
+final class SharedSummary: @unchecked Sendable {
+    private let lock = NSLock()
+    private var s = RunSummary()
+    func committed(objects: [ObjectRecord], buckets: Int) {
+        lock.lock()
+        s.objectsCommitted += objects.count
+        s.rowsRead += objects.reduce(0) { $0 + $1.rowsRead }
+        s.rowsRejected += objects.reduce(0) { $0 + $1.rowsRejected }
+        s.rowsAfterBoundary += objects.reduce(0) { $0 + $1.rowsAfterBoundary }
+        s.bucketsWritten += buckets
+        s.commits += 1
+        lock.unlock()
+    }
+    func failed(_ url: String, _ error: String) {
+        lock.lock()
+        s.objectsFailed += 1
+        s.failures.append("\(error)")
+        lock.unlock()
+    }
+    func undoRows(_ n: Int) {}
+    func snapshot() -> RunSummary {
+        lock.lock()
+        defer { lock.unlock() }
+        return s
+    }
+}
+
+/// Rejected rows and lines, one JSON object per line: file, line or row, reason, and the text when known.
+final class DeadLetter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let handle: FileHandle
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw RunError("cannot create the dead letter file \(path)")
+            }
+        }
+        guard let h = FileHandle(forWritingAtPath: path) else { throw RunError("cannot open the dead letter file \(path)") }
+        handle = h
+        handle.seekToEndOfFile()
+    }
+
+    func write(file: String, position: String, reason: String, text: String?) throws {
+        var line = "{\"file\": "
+        jsonString(file, &line)
+        let parts = position.split(separator: " ")
+        if parts.count == 2, let n = Int(parts[1]) { line += ", \"\(parts[0])\": \(n)" }
+        line += ", \"reason\": "
+        jsonString(reason, &line)
+        if let text {
+            line += ", \"text\": "
+            jsonString(text, &line)
+        }
+        line += "}\n"
+        lock.lock()
+        defer { lock.unlock() }
+        handle.write(Data(line.utf8))
+    }
+
+    func close() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try handle.synchronize()
+        try handle.close()
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+func jsonString(_ s: String, _ out: inout String) {
+    out += "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    out += "\""
+}

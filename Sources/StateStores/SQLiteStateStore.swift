@@ -1,0 +1,421 @@
+import Aggregation
+import CSQLite
+import Foundation
+
+/// The embedded default store: one SQLite file (WAL mode), the system's libsqlite3.
+///
+/// Layout (schema version in `meta`): `pipelines` (name → monoid), `keys` (interned key strings),
+/// `partials` (pipeline, window, key, bucket, segment, generation → value; WITHOUT ROWID), `ledger`
+/// (pipeline, object URL, generation → version, counts), `runs`, `failures`, `segment_lineage`
+/// (the active generation of each segment; absent = 0). Values are INTEGER for integer sums/counts/min/max,
+/// REAL for doubles, and the monoid's documented binary encoding otherwise. A custom SQL function
+/// `bf_combine(pipeline_id, old, new)` merges a new partial into a stored one inside the upsert.
+public final class SQLiteStateStore: StateStore, @unchecked Sendable {
+    public let path: String
+    private let db: SQLiteDatabase
+    private let lock = NSLock()
+    private let monoids: MonoidRegistry
+    /// Key ids by pipeline id, filled as keys are committed (ids never change once committed).
+    private var keyIDs: [Int64: [String: Int64]] = [:]
+    private var pipelineIDs: [String: Int64] = [:]
+
+    /// Schema migrations, applied in order; `meta.schema_version` counts those applied.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE pipelines(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, monoid TEXT NOT NULL,
+            time_zone TEXT NOT NULL, created_at REAL NOT NULL);
+        CREATE TABLE keys(id INTEGER PRIMARY KEY, pipeline_id INTEGER NOT NULL, key TEXT NOT NULL, UNIQUE(pipeline_id, key));
+        CREATE TABLE partials(pipeline_id INTEGER NOT NULL, window INTEGER NOT NULL, key_id INTEGER NOT NULL,
+            bucket INTEGER NOT NULL, segment INTEGER NOT NULL, generation INTEGER NOT NULL, value,
+            PRIMARY KEY(pipeline_id, window, key_id, bucket, segment, generation)) WITHOUT ROWID;
+        CREATE TABLE ledger(pipeline_id INTEGER NOT NULL, url TEXT NOT NULL, generation INTEGER NOT NULL,
+            version TEXT NOT NULL, run_id INTEGER NOT NULL, rows INTEGER NOT NULL, rejected INTEGER NOT NULL,
+            after_boundary INTEGER NOT NULL, seconds REAL NOT NULL, committed_at REAL NOT NULL,
+            PRIMARY KEY(pipeline_id, url, generation));
+        CREATE TABLE runs(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, config_hash TEXT NOT NULL, started_at REAL NOT NULL,
+            finished_at REAL, status TEXT NOT NULL, objects_committed INTEGER NOT NULL DEFAULT 0,
+            objects_skipped INTEGER NOT NULL DEFAULT 0, objects_failed INTEGER NOT NULL DEFAULT 0,
+            rows_read INTEGER NOT NULL DEFAULT 0, rows_rejected INTEGER NOT NULL DEFAULT 0,
+            buckets_written INTEGER NOT NULL DEFAULT 0, message TEXT);
+        CREATE TABLE failures(run_id INTEGER NOT NULL, url TEXT NOT NULL, error TEXT NOT NULL, at REAL NOT NULL);
+        CREATE TABLE segment_lineage(pipeline_id INTEGER NOT NULL, segment INTEGER NOT NULL, generation INTEGER NOT NULL,
+            PRIMARY KEY(pipeline_id, segment)) WITHOUT ROWID;
+        """,
+    ]
+
+    /// Opens (creating if needed) the database file at `path`.
+    public init(path: String) throws {
+        self.path = path
+        db = try SQLiteDatabase(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144;")
+        monoids = MonoidRegistry()
+        let box = Unmanaged.passRetained(monoids).toOpaque()
+        let rc = sqlite3_create_function_v2(db.handle, "bf_combine", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, box,
+                                            bfCombine, nil, nil, { p in if let p { Unmanaged<MonoidRegistry>.fromOpaque(p).release() } })
+        guard rc == SQLITE_OK else { throw db.error(rc, "register bf_combine") }
+    }
+
+    /// Parses `sqlite:PATH` (or a bare path).
+    public convenience init(url: String) throws {
+        var p = url
+        if p.hasPrefix("sqlite://") { p = String(p.dropFirst("sqlite://".count)) } else if p.hasPrefix("sqlite:") { p = String(p.dropFirst("sqlite:".count)) }
+        guard !p.isEmpty else { throw SQLiteError(code: 0, message: "store URL \(url) names no file") }
+        try self.init(path: p)
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    public func migrate() async throws {
+        try locked {
+            try db.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            try db.transaction {
+                let read = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+                var version = 0
+                if try read.step() { version = Int(read.string(0) ?? "0") ?? 0 }
+                read.reset()
+                guard version <= Self.migrations.count else {
+                    throw SQLiteError(code: 0, message: "\(path) has schema version \(version), newer than this backfill (\(Self.migrations.count)); upgrade backfill")
+                }
+                for v in version..<Self.migrations.count {
+                    try db.execute(Self.migrations[v])
+                }
+                let write = try db.prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                try write.bind(1, String(Self.migrations.count)).run()
+            }
+            try loadPipelines()
+        }
+    }
+
+    private func loadPipelines() throws {
+        let s = try db.prepare("SELECT id, name, monoid FROM pipelines")
+        while try s.step() {
+            let id = s.int64(0), name = s.string(1) ?? ""
+            pipelineIDs[name] = id
+            if let kind = try? MonoidKind(parsingStored: s.string(2) ?? "") { monoids.set(id, Monoid(kind)) }
+        }
+    }
+
+    public func register(_ pipelines: [PipelineDefinition]) async throws {
+        try locked {
+            try db.transaction {
+                let find = try db.prepare("SELECT id, monoid FROM pipelines WHERE name = ?")
+                let insert = try db.prepare("INSERT INTO pipelines(name, monoid, time_zone, created_at) VALUES(?, ?, ?, ?)")
+                for p in pipelines {
+                    find.bind(1, p.name)
+                    if try find.step() {
+                        let stored = find.string(1) ?? ""
+                        let id = find.int64(0)
+                        find.reset()
+                        guard stored == p.monoid.kind.storedText else {
+                            throw SQLiteError(code: 0, message: "pipeline '\(p.name)' is stored with monoid \(stored), the config says \(p.monoid.kind.storedText); use a new pipeline name")
+                        }
+                        pipelineIDs[p.name] = id
+                        monoids.set(id, p.monoid)
+                    } else {
+                        find.reset()
+                        try insert.bind(1, p.name).bind(2, p.monoid.kind.storedText).bind(3, p.timeZone).bind(4, Date().timeIntervalSince1970).run()
+                        pipelineIDs[p.name] = db.lastInsertRowID
+                        monoids.set(db.lastInsertRowID, p.monoid)
+                    }
+                }
+            }
+        }
+    }
+
+    private func pipelineID(_ name: String) throws -> Int64 {
+        guard let id = pipelineIDs[name] else { throw SQLiteError(code: 0, message: "unknown pipeline '\(name)' in \(path)") }
+        return id
+    }
+
+    public func ledger(pipelines: [String]) async throws -> [String: [LedgerEntry]] {
+        try locked {
+            var result: [String: [LedgerEntry]] = [:]
+            let s = try db.prepare("""
+                SELECT p.name, l.url, l.version, l.run_id, l.rows, l.rejected, l.committed_at
+                FROM ledger l JOIN pipelines p ON p.id = l.pipeline_id WHERE p.name = ? AND l.generation = 0
+                """)
+            for name in pipelines {
+                s.bind(1, name)
+                while try s.step() {
+                    let e = LedgerEntry(pipeline: s.string(0) ?? "", url: s.string(1) ?? "", version: s.string(2) ?? "",
+                                        runID: s.int64(3), rows: Int(s.int64(4)), rejected: Int(s.int64(5)), committedAt: s.double(6))
+                    result[e.url, default: []].append(e)
+                }
+                s.reset()
+            }
+            return result
+        }
+    }
+
+    public func commit(_ batch: CommitBatch) async throws {
+        try locked {
+            var newKeys: [Int64: [String: Int64]] = [:]
+            try db.transaction {
+                let keyInsert = try db.prepare("""
+                    INSERT INTO keys(pipeline_id, key) VALUES(?, ?)
+                    ON CONFLICT(pipeline_id, key) DO UPDATE SET key = excluded.key RETURNING id
+                    """)
+                let upsert = try db.prepare("""
+                    INSERT INTO partials(pipeline_id, window, key_id, bucket, segment, generation, value) VALUES(?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(pipeline_id, window, key_id, bucket, segment, generation)
+                    DO UPDATE SET value = bf_combine(pipeline_id, value, excluded.value)
+                    """)
+                let ledger = try db.prepare("""
+                    INSERT INTO ledger(pipeline_id, url, generation, version, run_id, rows, rejected, after_boundary, seconds, committed_at)
+                    VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                let now = Date().timeIntervalSince1970
+                for part in batch.pipelines {
+                    let pid = try pipelineID(part.pipeline.name)
+                    let known = keyIDs[pid] ?? [:]
+                    var ids = [Int64](repeating: 0, count: part.keys.count)
+                    var fresh: [String: Int64] = [:]
+                    for (i, key) in part.keys.enumerated() {
+                        if let id = known[key] {
+                            ids[i] = id
+                            continue
+                        }
+                        keyInsert.bind(1, pid).bind(2, key)
+                        guard try keyInsert.step() else { throw SQLiteError(code: 0, message: "key insert returned no id") }
+                        ids[i] = keyInsert.int64(0)
+                        keyInsert.reset()
+                        fresh[key] = ids[i]
+                    }
+                    newKeys[pid] = fresh
+                    let monoid = part.pipeline.monoid
+                    for i in 0..<part.count {
+                        upsert.bind(1, pid).bind(2, Int64(part.window[i].code)).bind(3, ids[Int(part.keyIndex[i])])
+                            .bind(4, part.bucket[i]).bind(5, part.segment[i]).bind(6, batch.generation)
+                        if let ints = part.intValues {
+                            upsert.bind(7, ints[i])
+                        } else {
+                            bindValue(upsert, 7, part.values![i], monoid)
+                        }
+                        try upsert.run()
+                    }
+                    for o in batch.objects where o.pipelines.contains(part.pipeline.name) {
+                        try ledger.bind(1, pid).bind(2, o.object.url).bind(3, batch.generation).bind(4, o.object.version)
+                            .bind(5, batch.runID).bind(6, Int64(o.rowsRead)).bind(7, Int64(o.rowsRejected))
+                            .bind(8, Int64(o.rowsAfterBoundary)).bind(9, o.seconds).bind(10, now).run()
+                    }
+                }
+            }
+            for (pid, fresh) in newKeys { keyIDs[pid, default: [:]].merge(fresh) { a, _ in a } }
+        }
+    }
+
+    private func bindValue(_ s: SQLiteStatement, _ index: Int32, _ v: PartialValue, _ monoid: Monoid) {
+        switch v {
+        case .int(let x): s.bind(index, x)
+        case .double(let d): s.bind(index, d)
+        default: s.bind(index, blob: monoid.encode(v))
+        }
+    }
+
+    private func readValue(_ s: SQLiteStatement, _ column: Int32, _ monoid: Monoid) throws -> PartialValue {
+        switch s.type(column) {
+        case SQLITE_INTEGER: return .int(s.int64(column))
+        case SQLITE_FLOAT: return .double(s.double(column))
+        default: return try monoid.decode(s.blob(column))
+        }
+    }
+
+    public func startRun(_ run: RunRecord) async throws -> Int64 {
+        try locked {
+            let s = try db.prepare("INSERT INTO runs(kind, config_hash, started_at, status) VALUES(?, ?, ?, ?)")
+            try s.bind(1, run.kind).bind(2, run.configHash).bind(3, run.startedAt).bind(4, run.status).run()
+            return db.lastInsertRowID
+        }
+    }
+
+    public func finishRun(_ run: RunRecord) async throws {
+        try locked {
+            let s = try db.prepare("""
+                UPDATE runs SET finished_at = ?, status = ?, objects_committed = ?, objects_skipped = ?, objects_failed = ?,
+                rows_read = ?, rows_rejected = ?, buckets_written = ?, message = ? WHERE id = ?
+                """)
+            try s.bind(1, run.finishedAt ?? Date().timeIntervalSince1970).bind(2, run.status).bind(3, Int64(run.objectsCommitted))
+                .bind(4, Int64(run.objectsSkipped)).bind(5, Int64(run.objectsFailed)).bind(6, Int64(run.rowsRead))
+                .bind(7, Int64(run.rowsRejected)).bind(8, Int64(run.bucketsWritten)).bind(9, run.message).bind(10, run.id).run()
+        }
+    }
+
+    public func recordFailure(_ failure: ObjectFailure) async throws {
+        try locked {
+            let s = try db.prepare("INSERT INTO failures(run_id, url, error, at) VALUES(?, ?, ?, ?)")
+            try s.bind(1, failure.runID).bind(2, failure.url).bind(3, failure.error).bind(4, failure.at).run()
+        }
+    }
+
+    public func runs(limit: Int) async throws -> [RunRecord] {
+        try locked {
+            let s = try db.prepare("""
+                SELECT id, kind, config_hash, started_at, finished_at, status, objects_committed, objects_skipped, objects_failed,
+                rows_read, rows_rejected, buckets_written, message FROM runs ORDER BY id DESC LIMIT ?
+                """)
+            s.bind(1, Int64(limit))
+            var out: [RunRecord] = []
+            while try s.step() {
+                out.append(RunRecord(id: s.int64(0), kind: s.string(1) ?? "", configHash: s.string(2) ?? "", startedAt: s.double(3),
+                                     finishedAt: s.isNull(4) ? nil : s.double(4), status: s.string(5) ?? "",
+                                     objectsCommitted: Int(s.int64(6)), objectsSkipped: Int(s.int64(7)), objectsFailed: Int(s.int64(8)),
+                                     rowsRead: Int(s.int64(9)), rowsRejected: Int(s.int64(10)), bucketsWritten: Int(s.int64(11)),
+                                     message: s.string(12)))
+            }
+            s.reset()
+            return out
+        }
+    }
+
+    public func failures(runID: Int64) async throws -> [ObjectFailure] {
+        try locked {
+            let s = try db.prepare("SELECT run_id, url, error, at FROM failures WHERE run_id = ? ORDER BY at")
+            s.bind(1, runID)
+            var out: [ObjectFailure] = []
+            while try s.step() { out.append(ObjectFailure(runID: s.int64(0), url: s.string(1) ?? "", error: s.string(2) ?? "", at: s.double(3))) }
+            s.reset()
+            return out
+        }
+    }
+
+    public func pipelines() async throws -> [PipelineDefinition] {
+        try locked {
+            let s = try db.prepare("SELECT name, monoid, time_zone FROM pipelines ORDER BY id")
+            var out: [PipelineDefinition] = []
+            while try s.step() {
+                let kind = try MonoidKind(parsingStored: s.string(1) ?? "")
+                out.append(PipelineDefinition(name: s.string(0) ?? "", monoid: Monoid(kind), timeZone: s.string(2) ?? "UTC"))
+            }
+            s.reset()
+            return out
+        }
+    }
+
+    public func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow] {
+        try locked {
+            if pipelineIDs[pipeline] == nil { try loadPipelines() }
+            guard let pid = pipelineIDs[pipeline], let monoid = monoids.get(pid) else {
+                throw SQLiteError(code: 0, message: "no pipeline '\(pipeline)' in \(path) (pipelines: \(pipelineIDs.keys.sorted().joined(separator: ", ")))")
+            }
+            var sql = """
+                SELECT k.key, p.bucket, p.value FROM partials p JOIN keys k ON k.id = p.key_id
+                WHERE p.pipeline_id = ?1 AND p.window = ?2
+                AND p.generation = COALESCE((SELECT l.generation FROM segment_lineage l WHERE l.pipeline_id = p.pipeline_id AND l.segment = p.segment), 0)
+                """
+            if key != nil { sql += " AND k.key = ?3" }
+            if from != nil { sql += " AND p.bucket >= ?4" }
+            if to != nil { sql += " AND p.bucket < ?5" }
+            let s = try db.prepare(sql)
+            s.bind(1, pid).bind(2, Int64(window.code))
+            if let key { s.bind(3, key) }
+            if let from { s.bind(4, from) }
+            if let to { s.bind(5, to) }
+            var combined: [AggregateKey: PartialValue] = [:]
+            while try s.step() {
+                let k = AggregateKey(key: s.string(0) ?? "", bucket: s.int64(1))
+                let v = try readValue(s, 2, monoid)
+                if let old = combined[k] { combined[k] = try monoid.combine(old, v) } else { combined[k] = v }
+            }
+            s.reset()
+            return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
+                if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+                return a.bucket < b.bucket
+            }
+        }
+    }
+}
+
+private struct AggregateKey: Hashable {
+    var key: String
+    var bucket: Int64
+}
+
+/// Monoids by pipeline id, read by the `bf_combine` SQL function.
+final class MonoidRegistry: @unchecked Sendable {
+    private var byID: [Int64: Monoid] = [:]
+    private let lock = NSLock()
+    func set(_ id: Int64, _ m: Monoid) {
+        lock.lock()
+        byID[id] = m
+        lock.unlock()
+    }
+    func get(_ id: Int64) -> Monoid? {
+        lock.lock()
+        defer { lock.unlock() }
+        return byID[id]
+    }
+}
+
+/// `bf_combine(pipeline_id, old, new)`: the pipeline's monoid combine over stored values.
+private func bfCombine(_ ctx: OpaquePointer?, _ argc: Int32, _ argv: UnsafeMutablePointer<OpaquePointer?>?) {
+    guard let ctx, let argv, argc == 3, let box = sqlite3_user_data(ctx) else { return }
+    let registry = Unmanaged<MonoidRegistry>.fromOpaque(box).takeUnretainedValue()
+    let id = sqlite3_value_int64(argv[0])
+    guard let monoid = registry.get(id) else {
+        sqlite3_result_error(ctx, "bf_combine: unknown pipeline \(id)", -1)
+        return
+    }
+    func read(_ v: OpaquePointer?) throws -> PartialValue {
+        switch sqlite3_value_type(v) {
+        case SQLITE_INTEGER: return .int(sqlite3_value_int64(v))
+        case SQLITE_FLOAT: return .double(sqlite3_value_double(v))
+        default:
+            let n = Int(sqlite3_value_bytes(v))
+            guard n > 0, let p = sqlite3_value_blob(v) else { return try monoid.decode([]) }
+            return try monoid.decode(Array(UnsafeRawBufferPointer(start: p, count: n)))
+        }
+    }
+    do {
+        let result = try monoid.combine(try read(argv[1]), try read(argv[2]))
+        switch result {
+        case .int(let x): sqlite3_result_int64(ctx, x)
+        case .double(let d): sqlite3_result_double(ctx, d)
+        default:
+            let bytes = monoid.encode(result)
+            bytes.withUnsafeBytes { raw in sqlite3_result_blob(ctx, raw.baseAddress, Int32(raw.count), backfill_sqlite_transient()) }
+        }
+    } catch {
+        sqlite3_result_error(ctx, "\(error)", -1)
+    }
+}
+
+extension WindowKind {
+    /// Stable small code stored in the database.
+    public var code: Int {
+        switch self {
+        case .minute: return 1
+        case .hourly: return 2
+        case .daily: return 3
+        case .monthly: return 4
+        case .lifetime: return 5
+        }
+    }
+}
+
+extension MonoidKind {
+    /// How the monoid is stored: "sum", "topk:10".
+    public var storedText: String {
+        switch self {
+        case .sum: return "sum"
+        case .count: return "count"
+        case .min: return "min"
+        case .max: return "max"
+        case .first: return "first"
+        case .last: return "last"
+        case .distinct: return "distinct"
+        case .topk(let k): return "topk:\(k)"
+        }
+    }
+
+    public init(parsingStored text: String) throws {
+        if text.hasPrefix("topk:"), let k = Int(text.dropFirst(5)) {
+            self = .topk(k: k)
+        } else {
+            self = try MonoidKind(parsing: text)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Backfill
+import Foundation
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Backfill a dataset into the store exactly once (resumable; re-runs skip committed objects).",
+        discussion: "Exit 0 only if every object was committed or already done; 1 if anything failed.")
+
+    @Argument(help: "The YAML config file.")
+    var config: String
+
+    @Option(help: "Objects processed at once (default: the CPUs this process may use).")
+    var concurrency: Int?
+
+    @Flag(help: "Read and fold everything, commit nothing.")
+    var dryRun = false
+
+    @Option(help: "Summary format: text or json.")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Do not verify Parquet page checksums.")
+    var noVerifyChecksums = false
+
+    @Flag(help: "Never show the progress line (it shows only on a terminal anyway).")
+    var quiet = false
+
+    @Option(help: ArgumentHelp("Commit a worker's group of objects once it holds this many partial entries.", visibility: .hidden))
+    var commitEntries: Int = 4_000_000
+
+    func validate() throws {
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        guard format == .text || format == .json else { throw ValidationError("--format must be text or json") }
+    }
+
+    func run() async throws {
+        var summary: RunSummary
+        do {
+            let job = try JobConfig.load(path: config)
+            let store = try StoreURL.open(job.store)
+            let runner = try Runner(config: job, store: store, options: RunOptions(
+                concurrency: concurrency ?? RunOptions.availableCPUs, dryRun: dryRun,
+                progress: !quiet && format == .text && isatty(2) == 1, commitEntries: commitEntries,
+                verifyChecksums: !noVerifyChecksums))
+            summary = try await runner.run()
+        } catch let failed as RunFailed {
+            summary = failed.summary
+            printSummary(summary)
+            throw fail(failed.underlying)
+        } catch {
+            throw fail(error)
+        }
+        printSummary(summary)
+        if !summary.succeeded {
+            printError("backfill: error: \(summary.objectsFailed) object(s) failed: \(summary.failures.first ?? "")")
+            throw ExitCode(1)
+        }
+    }
+
+    func printSummary(_ s: RunSummary) {
+        var out = StandardOutput()
+        defer { out.flush() }
+        if format == .json {
+            out.line(RunSummaryText.json(s))
+            return
+        }
+        for line in RunSummaryText.lines(s) { out.line(line) }
+    }
+}
+
+/// Summary text shared by `run` and `demo`.
+enum RunSummaryText {
+    static func lines(_ s: RunSummary) -> [String] {
+        let rate = s.seconds > 0 ? Int(Double(s.rowsRead) / s.seconds) : 0
+        return [
+            "\(s.dryRun ? "dry run: " : "")run \(s.runID): objects \(s.objectsCommitted) committed, \(s.objectsAlreadyDone) already done, \(s.objectsFailed) failed (of \(s.objectsTotal))",
+            "rows \(s.rowsRead) read, \(s.rowsRejected) rejected\(s.rowsAfterBoundary > 0 ? ", \(s.rowsAfterBoundary) left to the live side" : "")",
+            "buckets \(s.bucketsWritten) written in \(s.commits) commit(s); \(String(format: "%.2f", s.seconds)) s, \(rate) rows/s",
+        ]
+    }
+
+    static func json(_ s: RunSummary) -> String {
+        var failures = "["
+        for (i, f) in s.failures.enumerated() {
+            if i > 0 { failures += ", " }
+            failures += jsonQuote(f)
+        }
+        failures += "]"
+        return """
+            {"run_id": \(s.runID), "dry_run": \(s.dryRun), "objects": {"total": \(s.objectsTotal), "committed": \(s.objectsCommitted), \
+            "already_done": \(s.objectsAlreadyDone), "failed": \(s.objectsFailed)}, "rows": {"read": \(s.rowsRead), \
+            "rejected": \(s.rowsRejected), "after_boundary": \(s.rowsAfterBoundary)}, "buckets_written": \(s.bucketsWritten), \
+            "commits": \(s.commits), "seconds": \(String(format: "%.3f", s.seconds)), "failures": \(failures)}
+            """
+    }
+}
+
+func jsonQuote(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default:
+            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+    return out + "\""
+}

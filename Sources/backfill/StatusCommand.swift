@@ -1,0 +1,59 @@
+import ArgumentParser
+import Backfill
+import Foundation
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show runs recorded in a store: objects done, already done and failed, rows, and timings.")
+
+    @Option(help: "The store URL, e.g. sqlite:./backfill.sqlite.")
+    var store: String
+
+    @Option(help: "How many recent runs to show.")
+    var limit: Int = 20
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        guard format == .text || format == .json else { throw ValidationError("--format must be text or json") }
+    }
+
+    func run() async throws {
+        do {
+            let s = try StoreURL.open(store)
+            try await s.migrate()
+            let runs = try await s.runs(limit: limit)
+            var out = StandardOutput()
+            defer { out.flush() }
+            var items: [String] = []
+            for r in runs {
+                let failures = try await s.failures(runID: r.id)
+                let seconds = r.finishedAt.map { $0 - r.startedAt }
+                if format == .json {
+                    items.append("""
+                        {"id": \(r.id), "kind": "\(r.kind)", "status": "\(r.status)", "config_hash": "\(r.configHash)", \
+                        "started_at": \(iso(r.startedAt)), "seconds": \(seconds.map { String(format: "%.3f", $0) } ?? "null"), \
+                        "objects": {"committed": \(r.objectsCommitted), "already_done": \(r.objectsSkipped), "failed": \(r.objectsFailed)}, \
+                        "rows": {"read": \(r.rowsRead), "rejected": \(r.rowsRejected)}, "buckets_written": \(r.bucketsWritten), \
+                        "failures": [\(failures.map { "{\"url\": \(jsonQuote($0.url)), \"error\": \(jsonQuote($0.error))}" }.joined(separator: ", "))]}
+                        """)
+                } else {
+                    out.line("run \(r.id) (\(r.kind)) \(r.status), started \(iso(r.startedAt).dropFirst().dropLast())\(seconds.map { String(format: ", %.2f s", $0) } ?? ""), config \(r.configHash)")
+                    out.line("  objects: \(r.objectsCommitted) committed, \(r.objectsSkipped) already done, \(r.objectsFailed) failed; rows: \(r.rowsRead) read, \(r.rowsRejected) rejected; buckets: \(r.bucketsWritten)")
+                    for f in failures { out.line("  failed: \(f.url): \(f.error)") }
+                    if let m = r.message, failures.isEmpty { out.line("  \(m)") }
+                }
+            }
+            if format == .json { out.line("{\"runs\": [\(items.joined(separator: ", "))]}") } else if runs.isEmpty { out.line("no runs recorded in \(store)") }
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    func iso(_ t: Double) -> String {
+        let f = ISO8601DateFormatter()
+        return "\"\(f.string(from: Date(timeIntervalSince1970: t)))\""
+    }
+}

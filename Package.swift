@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Parquet", targets: ["Parquet"]),
         .library(name: "Compression", targets: ["Compression"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Aggregation", targets: ["Aggregation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +25,7 @@ let package = Package(
             dependencies: ["Compression"]
         ),
         .target(name: "Datasets"),
+        .target(name: "Aggregation"),
         .executableTarget(
             name: "backfill",
             dependencies: [
@@ -34,6 +36,7 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Compression"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
     ],
     swiftLanguageModes: [.v6]
 )

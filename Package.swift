@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Parquet", targets: ["Parquet"]),
         .library(name: "Compression", targets: ["Compression"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Aggregation", targets: ["Aggregation"]),
         .library(name: "StateStores", targets: ["StateStores"]),
         .library(name: "Backfill", targets: ["Backfill"]),
     ],
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Compression"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression"]),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "StateStores", "Aggregation", "Parquet", "Datasets"]),
     ],
     swiftLanguageModes: [.v6]

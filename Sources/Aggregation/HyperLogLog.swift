@@ -1,0 +1,283 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A HyperLogLog distinct-count sketch with precision p = 14 (16384 registers, standard error
+/// about 0.81%), built for many small keys:
+///
+/// * **Sparse mode** (the start): a sorted array of `UInt32` entries `index25 << 6 | rank`,
+///   one per distinct 25-bit register index seen (p' = 25: the top 25 hash bits), with the
+///   largest rank (leading zeros of the remaining 39 bits, plus one, 1...40). Small sets cost
+///   4 bytes per distinct value and are counted almost exactly (linear counting over 2^25
+///   buckets: about n²/2^26 collisions, under 0.3 at n = 4096).
+/// * **Dense mode**: once the sparse array would hold more than 4096 entries (16 KiB, the
+///   dense size) the sketch converts to 16384 one-byte registers (p = 14, ranks 1...51). The
+///   conversion is exact: a sparse entry's index's top 14 bits are the dense index, and its
+///   dense rank follows from the next 11 index bits and the sparse rank.
+///
+/// The representation is a function of the set of inserted hashes only (not of insertion or
+/// merge order), so equal sets give equal sketches. Dense estimates use Ertl's improved raw
+/// estimator (register histogram, no bias tables), accurate from 0 to far beyond 10^9.
+public struct HyperLogLog: Sendable, Equatable {
+    public static let precision = 14
+    public static let registerCount = 1 << 14
+    static let sparsePrecision = 25
+    /// Largest sparse entry count; one more converts to dense (4 bytes × 4096 = 16 KiB).
+    public static let sparseLimit = 4096
+
+    /// Sorted sparse entries (`index25 << 6 | rank`); empty in dense mode.
+    private(set) var sparse: [UInt32]
+    /// Dense registers; empty in sparse mode.
+    private(set) var registers: [UInt8]
+
+    public init() {
+        sparse = []
+        registers = []
+    }
+
+    init(sparse: [UInt32]) {
+        self.sparse = sparse
+        self.registers = []
+    }
+
+    init(registers: [UInt8]) {
+        self.sparse = []
+        self.registers = registers
+    }
+
+    public var isDense: Bool { !registers.isEmpty }
+
+    /// True when nothing was inserted.
+    public var isEmpty: Bool { sparse.isEmpty && registers.isEmpty }
+
+    /// Number of sparse entries (0 in dense mode).
+    public var sparseCount: Int { sparse.count }
+
+    /// Bytes of payload held (4 per sparse entry, or 16384 dense).
+    public var byteSize: Int { isDense ? registers.count : sparse.count * 4 }
+
+    @inline(__always)
+    static func sparseEntry(_ hash: UInt64) -> UInt32 {
+        let index = UInt32(truncatingIfNeeded: hash >> 39)
+        let rest = hash << 25
+        let rank = UInt32(min(rest.leadingZeroBitCount, 39) + 1)
+        return index << 6 | rank
+    }
+
+    @inline(__always)
+    static func denseIndexRank(_ hash: UInt64) -> (Int, UInt8) {
+        let index = Int(truncatingIfNeeded: hash >> 50)
+        let rest = hash << 14
+        return (index, UInt8(min(rest.leadingZeroBitCount, 50) + 1))
+    }
+
+    /// The dense register index and rank that a sparse entry stands for.
+    @inline(__always)
+    static func denseFromSparse(_ entry: UInt32) -> (Int, UInt8) {
+        let index25 = entry >> 6
+        let rank25 = UInt8(entry & 63)
+        let low = index25 & 0x7FF  // the 11 index bits below the top 14
+        let rank: UInt8
+        if low != 0 {
+            // leading zeros of `low` within 11 bits, plus one
+            rank = UInt8(low.leadingZeroBitCount - 21 + 1)
+        } else {
+            rank = 11 + rank25
+        }
+        return (Int(index25 >> 11), rank)
+    }
+
+    /// Adds one hashed value (use `HyperLogLog.hash(_:)` or `hash(bytes:)`).
+    public mutating func insert(hash: UInt64) {
+        if !registers.isEmpty {
+            let (i, r) = Self.denseIndexRank(hash)
+            registers.withUnsafeMutableBufferPointer { regs in
+                if regs[i] < r { regs[i] = r }
+            }
+            return
+        }
+        let entry = Self.sparseEntry(hash)
+        let key = entry >> 6
+        // Binary search for the first entry whose index is >= key.
+        var lo = 0
+        var hi = sparse.count
+        let found: Bool = sparse.withUnsafeBufferPointer { s in
+            while lo < hi {
+                let mid = (lo &+ hi) >> 1
+                if s[mid] >> 6 < key { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < s.count && s[lo] >> 6 == key
+        }
+        if found {
+            if sparse[lo] & 63 < entry & 63 { sparse[lo] = entry }
+            return
+        }
+        sparse.insert(entry, at: lo)
+        if sparse.count > Self.sparseLimit { convertToDense() }
+    }
+
+    /// Adds one value by its stable hash.
+    @inline(__always)
+    public mutating func insert(_ value: ScalarValue) {
+        insert(hash: Self.hash(value))
+    }
+
+    mutating func convertToDense() {
+        registers = Self.denseRegisters(fromSparse: sparse)
+        sparse = []
+    }
+
+    static func denseRegisters(fromSparse sparse: [UInt32]) -> [UInt8] {
+        var regs = [UInt8](repeating: 0, count: registerCount)
+        regs.withUnsafeMutableBufferPointer { r in
+            for e in sparse {
+                let (i, rank) = denseFromSparse(e)
+                if r[i] < rank { r[i] = rank }
+            }
+        }
+        return regs
+    }
+
+    /// The union of two sketches (as if every value of both had been inserted into one).
+    public func merged(with other: HyperLogLog) -> HyperLogLog {
+        var copy = self
+        copy.merge(other)
+        return copy
+    }
+
+    /// In-place union.
+    public mutating func merge(_ other: HyperLogLog) {
+        if other.isEmpty { return }
+        if isEmpty {
+            self = other
+            return
+        }
+        switch (isDense, other.isDense) {
+        case (true, true):
+            registers.withUnsafeMutableBufferPointer { a in
+                other.registers.withUnsafeBufferPointer { b in
+                    for i in 0..<Self.registerCount { a[i] = max(a[i], b[i]) }
+                }
+            }
+        case (true, false):
+            registers.withUnsafeMutableBufferPointer { r in
+                for e in other.sparse {
+                    let (i, rank) = Self.denseFromSparse(e)
+                    if r[i] < rank { r[i] = rank }
+                }
+            }
+        case (false, true):
+            var regs = other.registers
+            regs.withUnsafeMutableBufferPointer { r in
+                for e in sparse {
+                    let (i, rank) = Self.denseFromSparse(e)
+                    if r[i] < rank { r[i] = rank }
+                }
+            }
+            registers = regs
+            sparse = []
+        case (false, false):
+            let merged = Self.mergeSparse(sparse, other.sparse)
+            if merged.count > Self.sparseLimit {
+                sparse = []
+                registers = Self.denseRegisters(fromSparse: merged)
+            } else {
+                sparse = merged
+            }
+        }
+    }
+
+    /// Merges two sorted sparse lists, keeping the larger rank for equal indexes.
+    static func mergeSparse(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+        var out = [UInt32]()
+        out.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count && j < b.count {
+            let ka = a[i] >> 6, kb = b[j] >> 6
+            if ka < kb {
+                out.append(a[i]); i += 1
+            } else if kb < ka {
+                out.append(b[j]); j += 1
+            } else {
+                out.append(max(a[i], b[j])); i += 1; j += 1
+            }
+        }
+        if i < a.count { out.append(contentsOf: a[i...]) }
+        if j < b.count { out.append(contentsOf: b[j...]) }
+        return out
+    }
+
+    /// The estimated number of distinct values inserted.
+    public var estimate: Int64 {
+        if isEmpty { return 0 }
+        if !isDense {
+            // Linear counting over the 2^25 sparse buckets.
+            let m = Double(1 << Self.sparsePrecision)
+            let n = Double(sparse.count)
+            return Int64((m * log(m / (m - n))).rounded())
+        }
+        return Int64(Self.ertlEstimate(registers).rounded())
+    }
+
+    /// Ertl (2017), "New cardinality estimation algorithms for HyperLogLog sketches":
+    /// the improved raw estimator over the register-value histogram.
+    static func ertlEstimate(_ regs: [UInt8]) -> Double {
+        let q = 64 - precision  // 50; register values are 0...q+1
+        var histogram = [Int](repeating: 0, count: q + 2)
+        regs.withUnsafeBufferPointer { r in
+            for v in r { histogram[Int(v)] += 1 }
+        }
+        let m = Double(registerCount)
+        var z = m * tau(1 - Double(histogram[q + 1]) / m)
+        var k = q
+        while k >= 1 {
+            z = 0.5 * (z + Double(histogram[k]))
+            k -= 1
+        }
+        z += m * sigma(Double(histogram[0]) / m)
+        let alphaInf = 1 / (2 * log(2.0))
+        return alphaInf * m * m / z
+    }
+
+    static func sigma(_ x0: Double) -> Double {
+        if x0 == 1 { return .infinity }
+        var x = x0
+        var y = 1.0
+        var z = x0
+        while true {
+            x *= x
+            let previous = z
+            z += x * y
+            y += y
+            if z == previous { return z }
+        }
+    }
+
+    static func tau(_ x0: Double) -> Double {
+        if x0 == 0 || x0 == 1 { return 0 }
+        var x = x0
+        var y = 1.0
+        var z = 1 - x0
+        while true {
+            x = x.squareRoot()
+            let previous = z
+            y *= 0.5
+            z -= (1 - x) * (1 - x) * y
+            if z == previous { return z / 3 }
+        }
+    }
+
+    public static func == (lhs: HyperLogLog, rhs: HyperLogLog) -> Bool {
+        switch (lhs.isDense, rhs.isDense) {
+        case (false, false): return lhs.sparse == rhs.sparse
+        case (true, true): return lhs.registers == rhs.registers
+        case (true, false): return lhs.registers == denseRegisters(fromSparse: rhs.sparse)
+        case (false, true): return denseRegisters(fromSparse: lhs.sparse) == rhs.registers
+        }
+    }
+}

@@ -111,6 +111,14 @@ public final class ParquetWriter {
         try failing { try flush(final: false) }
     }
 
+    /// Appends a batch as the reader returns it (flat columns, in schema order).
+    public func write(_ batch: ColumnBatch) throws {
+        if let nested = batch.columns.first(where: { $0.repetitionLevels != nil || $0.descriptor.maxDefinitionLevel > 1 }) {
+            throw ParquetError.invalidArgument("write: column '\(nested.descriptor.dottedPath)' is nested or repeated; the writer writes flat columns only")
+        }
+        try write(columns: batch.columns.map(\.values), validity: batch.columns.map(\.validity), rowCount: batch.rowCount)
+    }
+
     /// Writes any buffered rows and the footer. For a memory writer, returns the complete file; for a file writer,
     /// syncs, closes and renames the file into place and returns an empty array.
     @discardableResult

@@ -14,19 +14,18 @@ import Testing
     }
 
     static let layouts: [(String, ParquetWriterOptions)] = {
-        var a = ParquetWriterOptions()
-        a.rowGroupSize = 700
         var b = ParquetWriterOptions()
         b.codec = Codecs.isAvailable(.zstd) ? .zstd : .gzip
         b.dataPageVersion = 2
         b.dictionary = false
         b.dataPageSize = 256
+        b.rowGroupSize = 700
         b.writePageChecksums = true
         var c = SparkStyle.options(schema: [])
         c.keyValueMetadata = []
         c.dictionaryPageSizeLimit = 64
         c.dataPageSize = 100
-        return [("snappy-dict-v1", a), ("v2-plain-checksums", b), ("spark-fallback", c)]
+        return [("v2-plain-checksums", b), ("spark-fallback", c)]
     }()
 
     @Test(arguments: names)

@@ -299,3 +299,51 @@ struct ResolvedColumn: Sendable {
             scale: scale, precision: precision, fieldId: spec.fieldId, logicalType: spec.logicalType)
     }
 }
+
+// MARK: From a file being read
+
+extension ParquetColumnSpec {
+    /// The spec of a flat leaf column of a file being read, to write its values again (transcoding, fixtures).
+    /// A legacy converted type without a logical type becomes the equivalent logical type; an unknown logical type
+    /// is dropped (readers ignore it too). Throws for nested or repeated columns and for annotations the writer
+    /// does not write (INTERVAL, MAP, LIST).
+    public init(column: ColumnDescriptor) throws {
+        let e = column.element
+        guard column.path.count == 1, column.maxRepetitionLevel == 0, column.maxDefinitionLevel <= 1 else {
+            throw ParquetError.invalidSchema("column '\(column.dottedPath)' is nested or repeated; the writer writes flat columns only")
+        }
+        var logical = e.logicalType
+        if case .unknown? = logical { logical = nil }
+        if logical == nil, let converted = e.convertedType {
+            switch converted {
+            case .utf8: logical = .string
+            case .enumType: logical = .enumType
+            case .json: logical = .json
+            case .bson: logical = .bson
+            case .date: logical = .date
+            case .decimal:
+                guard let precision = e.precision else {
+                    throw ParquetError.invalidSchema("column '\(column.dottedPath)': DECIMAL without a precision")
+                }
+                logical = .decimal(scale: e.scale ?? 0, precision: precision)
+            case .timeMillis: logical = .time(isAdjustedToUTC: true, unit: .millis)
+            case .timeMicros: logical = .time(isAdjustedToUTC: true, unit: .micros)
+            case .timestampMillis: logical = .timestamp(isAdjustedToUTC: true, unit: .millis)
+            case .timestampMicros: logical = .timestamp(isAdjustedToUTC: true, unit: .micros)
+            case .int8: logical = .integer(bitWidth: 8, isSigned: true)
+            case .int16: logical = .integer(bitWidth: 16, isSigned: true)
+            case .int32: logical = .integer(bitWidth: 32, isSigned: true)
+            case .int64: logical = .integer(bitWidth: 64, isSigned: true)
+            case .uint8: logical = .integer(bitWidth: 8, isSigned: false)
+            case .uint16: logical = .integer(bitWidth: 16, isSigned: false)
+            case .uint32: logical = .integer(bitWidth: 32, isSigned: false)
+            case .uint64: logical = .integer(bitWidth: 64, isSigned: false)
+            case .interval, .map, .mapKeyValue, .list:
+                throw ParquetError.invalidSchema("column '\(column.dottedPath)': converted type \(converted) is not supported by the writer")
+            }
+        }
+        self.init(name: column.path[0], physicalType: column.physicalType, logicalType: logical,
+                  typeLength: column.physicalType == .fixedLenByteArray ? column.typeLength : nil,
+                  nullable: column.maxDefinitionLevel == 1, fieldId: e.fieldId)
+    }
+}

@@ -28,7 +28,13 @@ private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -
 /// for bad input leaves the writer as it was. An error while encoding or writing (compression, I/O) leaves
 /// the writer failed: later calls throw.
 ///
-/// Output is deterministic: the same schema, options and rows give the same bytes.
+/// Values are checked against their column: physical type, FIXED_LEN_BYTE_ARRAY width, one value per non-null
+/// row, no null in a REQUIRED column, INT(8/16) and UINT(8/16) ranges, DECIMAL precision on INT32/INT64, TIME within
+/// a day, non-empty BYTE_ARRAY decimals. Not checked (for speed, like parquet-mr): UTF-8 validity of STRING values
+/// and the precision of FIXED_LEN_BYTE_ARRAY / BYTE_ARRAY decimals.
+///
+/// Output is deterministic: the same schema, options and rows give the same bytes, however the rows are split
+/// across `write` calls.
 public final class ParquetWriter {
     public let schema: [ParquetColumnSpec]
     public let options: ParquetWriterOptions
@@ -109,6 +115,14 @@ public final class ParquetWriter {
         }
         bufferedRows += rowCount
         try failing { try flush(final: false) }
+    }
+
+    /// Appends a batch as the reader returns it (flat columns, in schema order).
+    public func write(_ batch: ColumnBatch) throws {
+        if let nested = batch.columns.first(where: { $0.repetitionLevels != nil || $0.descriptor.maxDefinitionLevel > 1 }) {
+            throw ParquetError.invalidArgument("write: column '\(nested.descriptor.dottedPath)' is nested or repeated; the writer writes flat columns only")
+        }
+        try write(columns: batch.columns.map(\.values), validity: batch.columns.map(\.validity), rowCount: batch.rowCount)
     }
 
     /// Writes any buffered rows and the footer. For a memory writer, returns the complete file; for a file writer,

@@ -79,7 +79,10 @@ public struct JSONBlock: Sendable {
 ///   field whose value is an object or array yields `.other` with its raw JSON
 ///   text. When a key occurs twice in an object, the last one wins.
 /// - Numbers: an integer without fraction or exponent that fits in Int64 is
-///   `.int`, any other number `.double`.
+///   `.int`, any other number `.double` (correctly rounded; beyond Double's
+///   range it is ±infinity).
+/// - Parsing is strict RFC 8259: no trailing commas, comments, single quotes,
+///   `NaN`, leading zeros or unescaped control characters in strings.
 /// - Blank lines (only spaces, tabs, `\r`) are skipped. Lines may end with
 ///   `\n` or `\r\n`; the last line needs no terminator. A UTF-8 byte order mark
 ///   at the start of the file is skipped.
@@ -303,7 +306,8 @@ public struct JSONLinesReader: Sendable {
                 start = 0
             }
             if buf.count - end < minFree {
-                let grown = max(buf.count * 2, end + minFree)
+                // Doubling, but never past what the longest allowed line needs.
+                let grown = max(end + minFree, min(buf.count * 2, maxLineBytes + minFree + 1))
                 buf.append(contentsOf: repeatElement(0, count: grown - buf.count))
             }
         }

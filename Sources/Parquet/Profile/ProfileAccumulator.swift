@@ -142,7 +142,14 @@ enum ProfileAccumulator {
                 }
                 return slice(a).lexicographicallyPrecedes(slice(b))
             }
-            for i in 1..<count {
+            // Float16 NaN is unordered: skip it for min and max, as FLOAT and DOUBLE do.
+            func isNaN(_ i: Int) -> Bool { kind == .float16 && floatOf(slice(i)).isNaN }
+            var first = 0
+            while first < count && isNaN(first) { first += 1 }
+            guard first < count else { return }
+            minIndex = first
+            maxIndex = first
+            for i in (first + 1)..<max(first + 1, count) where !isNaN(i) {
                 if less(i, minIndex) { minIndex = i }
                 if less(maxIndex, i) { maxIndex = i }
             }
@@ -156,6 +163,12 @@ enum ProfileAccumulator {
                 for i in 0..<count { sum += Double(floatOf(slice(i))) }
                 p.floatSum! += sum
             }
+        }
+        if kind == .float16 {
+            let allNaN = bytes.withUnsafeBufferPointer { all in
+                (0..<count).allSatisfy { floatOf(UnsafeBufferPointer(rebasing: all[range($0)])).isNaN }
+            }
+            if allNaN { return }
         }
         let r1 = range(minIndex), r2 = range(maxIndex)
         p.offerMin(.bytes(Array(bytes[r1])))

@@ -1,36 +1,86 @@
 import Aggregation
 import StateStores
 
-/// Interns key strings to dense ids for one pipeline.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Interns keys to dense ids for one pipeline, by their UTF-8 bytes: a Parquet dictionary entry is looked up
+/// without building a String, and a String is made once per distinct key.
 struct KeyInterner {
     private(set) var keys: [String] = []
-    private var ids: [String: Int32] = [:]
+    /// Key bytes, back to back; key i is bytes[offsets[i]..<offsets[i+1]].
+    private var bytes: [UInt8] = []
+    private var offsets: [Int] = [0]
+    /// Open addressing: (hash, id + 1); 0 is empty.
+    private var table = [(UInt64, Int32)](repeating: (0, 0), count: 1 << 10)
+    private var mask = (1 << 10) - 1
 
     mutating func id(_ key: String) -> Int32 {
-        if let id = ids[key] { return id }
+        var k = key
+        return k.withUTF8 { id(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func id(bytes key: UnsafeRawBufferPointer) -> Int32 {
+        let h = HyperLogLog.hash(bytes: key)
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let (th, tid) = table[s]
+            if tid == 0 { break }
+            if th == h {
+                let i = Int(tid - 1)
+                let start = offsets[i], length = offsets[i + 1] - start
+                if length == key.count && bytes.withUnsafeBytes({ length == 0 || memcmp($0.baseAddress! + start, key.baseAddress!, length) == 0 }) {
+                    return tid - 1
+                }
+            }
+            s = (s + 1) & mask
+        }
         let id = Int32(keys.count)
-        keys.append(key)
-        ids[key] = id
+        keys.append(String(decoding: key, as: UTF8.self))
+        bytes.append(contentsOf: key)
+        offsets.append(bytes.count)
+        table[s] = (h, id + 1)
+        if keys.count * 2 > mask + 1 { grow() }
         return id
     }
+
+    private mutating func grow() {
+        let size = (mask + 1) * 2
+        var next = [(UInt64, Int32)](repeating: (0, 0), count: size)
+        let m = size - 1
+        for entry in table where entry.1 != 0 {
+            var s = Int(truncatingIfNeeded: entry.0) & m
+            while next[s].1 != 0 { s = (s + 1) & m }
+            next[s] = entry
+        }
+        table = next
+        mask = m
+    }
+}
+
+/// One slot of the open-addressing table: the packed key and the value (or an index into `values`).
+struct FoldSlot {
+    /// window code (4 bits) | key id (32 bits) | segment index + 2^27 (28 bits); 0 marks an empty slot.
+    var hi: UInt64
+    /// Bucket start (epoch ms).
+    var lo: Int64
+    /// The integer value (fast path) or the index of the value in `values`.
+    var value: Int64
 }
 
 /// In-memory partial aggregates of one pipeline: (window, key, bucket, segment) → value.
 ///
-/// Open addressing over two parallel 64-bit key words, so an upsert hashes two integers and touches no
-/// strings. Integer sums and counts live in a flat `[Int64]`; other monoids in `[PartialValue]`.
-struct FoldTable {
+/// Linear probing over one flat buffer of 24-byte slots, so an upsert usually touches one cache line and no
+/// strings. Integer sums and counts are kept in the slot; other monoids in `values`.
+final class FoldTable {
     let pipeline: PipelineDefinition
     /// Values are plain integers (sum/count of integers); switches to general partials when a non-integer arrives.
     private(set) var fastIntegers: Bool
     var interner = KeyInterner()
-    /// hi = window code (4 bits) | segment index + 2^27 (28 bits) | key id (32 bits); lo = bucket start.
-    private var hi: [UInt64]
-    private var lo: [Int64]
-    private var slots: [Int32]      // hash slot → entry index, -1 empty
-    private var mask: Int
+    private var slots: UnsafeMutablePointer<FoldSlot>
+    private var capacity: Int
     private(set) var count = 0
-    var ints: [Int64] = []
     var values: [PartialValue] = []
     let segmentMillis: Int64
 
@@ -41,106 +91,119 @@ struct FoldTable {
         default: fastIntegers = false
         }
         self.segmentMillis = segmentMillis
-        hi = []
-        lo = []
-        slots = [Int32](repeating: -1, count: 1 << 16)
-        mask = (1 << 16) - 1
+        capacity = 1 << 12
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: FoldSlot(hi: 0, lo: 0, value: 0), count: capacity)
     }
+
+    deinit { slots.deallocate() }
 
     @inline(__always) static func pack(window: WindowKind, segmentIndex: Int64, key: Int32) -> UInt64 {
-        UInt64(window.code) << 60 | (UInt64(truncatingIfNeeded: segmentIndex &+ (1 << 27)) & 0xFFF_FFFF) << 32 | UInt64(UInt32(bitPattern: key))
+        UInt64(window.code) << 60 | UInt64(UInt32(bitPattern: key)) << 28 | (UInt64(truncatingIfNeeded: segmentIndex &+ (1 << 27)) & 0xFFF_FFFF)
     }
 
-    @inline(__always) private func hash(_ h: UInt64, _ l: Int64) -> Int {
-        var x = h &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(bitPattern: l) &* 0xC2B2_AE3D_27D4_EB4F
-        x ^= x >> 29
-        return Int(truncatingIfNeeded: x) & mask
+    @inline(__always) private func home(_ h: UInt64, _ l: Int64) -> Int {
+        var x = (h ^ UInt64(bitPattern: l) &* 0xC2B2_AE3D_27D4_EB4F) &* 0x9E37_79B9_7F4A_7C15
+        x ^= x >> 32
+        // Multiply-shift maps the hash onto [0, capacity) without a power-of-two size.
+        return Int(truncatingIfNeeded: x.multipliedFullWidth(by: UInt64(capacity)).high)
     }
 
-    /// The entry index for a key, inserting it (value unset) when new. `isNew` tells the caller to initialize.
-    @inline(__always) mutating func entry(_ h: UInt64, _ l: Int64) -> (index: Int, isNew: Bool) {
-        var s = hash(h, l)
+    /// The slot for a key, inserting it when new (`isNew`; the caller sets the value).
+    @inline(__always) private func slot(_ h: UInt64, _ l: Int64) -> (UnsafeMutablePointer<FoldSlot>, isNew: Bool) {
+        if (count + 1) * 10 > capacity * 7 { grow() }
+        var s = home(h, l)
         while true {
-            let e = Int(slots[s])
-            if e < 0 {
-                if (count + 1) * 10 > (mask + 1) * 7 {
-                    grow()
-                    return entry(h, l)
-                }
-                slots[s] = Int32(count)
-                hi.append(h)
-                lo.append(l)
+            let p = slots + s
+            if p.pointee.hi == h && p.pointee.lo == l { return (p, false) }
+            if p.pointee.hi == 0 {
+                p.pointee.hi = h
+                p.pointee.lo = l
                 count += 1
-                return (count - 1, true)
+                return (p, true)
             }
-            if hi[e] == h && lo[e] == l { return (e, false) }
-            s = (s + 1) & mask
+            s += 1
+            if s == capacity { s = 0 }
         }
     }
 
-    private mutating func grow() {
-        let size = (mask + 1) * 2
-        slots = [Int32](repeating: -1, count: size)
-        mask = size - 1
-        for e in 0..<count {
-            var s = hash(hi[e], lo[e])
-            while slots[s] >= 0 { s = (s + 1) & mask }
-            slots[s] = Int32(e)
+    private func grow() {
+        let old = slots, oldCapacity = capacity
+        capacity = capacity * 2
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: FoldSlot(hi: 0, lo: 0, value: 0), count: capacity)
+        for i in 0..<oldCapacity where old[i].hi != 0 {
+            var s = home(old[i].hi, old[i].lo)
+            while slots[s].hi != 0 {
+                s += 1
+                if s == capacity { s = 0 }
+            }
+            slots[s] = old[i]
         }
+        old.deallocate()
     }
 
     /// Adds an integer to a sum/count entry; throws on overflow.
-    @inline(__always) mutating func addInt(_ h: UInt64, _ l: Int64, _ v: Int64) throws {
-        let (i, isNew) = entry(h, l)
+    @inline(__always) func addInt(_ h: UInt64, _ l: Int64, _ v: Int64) throws {
+        let (p, isNew) = slot(h, l)
         if isNew {
-            ints.append(v)
+            p.pointee.value = v
         } else {
-            let (r, o) = ints[i].addingReportingOverflow(v)
-            if o { throw AggregationError("sum overflows 64-bit integers (\(ints[i]) + \(v))") }
-            ints[i] = r
+            let (r, o) = p.pointee.value.addingReportingOverflow(v)
+            if o { throw AggregationError("sum overflows 64-bit integers (\(p.pointee.value) + \(v))") }
+            p.pointee.value = r
         }
     }
 
     /// Moves integer entries to general partials (a double arrived in a sum).
-    mutating func switchToGeneral() {
+    func switchToGeneral() {
         guard fastIntegers else { return }
-        values = ints.map { PartialValue.int($0) }
-        ints = []
+        values.reserveCapacity(count)
+        for i in 0..<capacity where slots[i].hi != 0 {
+            values.append(.int(slots[i].value))
+            slots[i].value = Int64(values.count - 1)
+        }
         fastIntegers = false
     }
 
     /// Combines a partial into an entry.
-    mutating func combine(_ h: UInt64, _ l: Int64, _ p: PartialValue) throws {
-        let (i, isNew) = entry(h, l)
+    func combine(_ h: UInt64, _ l: Int64, _ partial: PartialValue) throws {
+        let (p, isNew) = slot(h, l)
         if isNew {
-            values.append(p)
+            p.pointee.value = Int64(values.count)
+            values.append(partial)
         } else {
-            values[i] = try pipeline.monoid.combine(values[i], p)
+            try pipeline.monoid.combine(into: &values[Int(p.pointee.value)], partial)
         }
     }
 
     var isEmpty: Bool { count == 0 }
 
-    /// The table as store rows; the table is emptied (keys stay interned).
-    mutating func drain() -> PipelinePartials {
+    /// The table as store rows sorted by (window, key, segment, bucket), the order of the store's primary key for
+    /// new keys, so inserts append to the B-tree. The table is emptied (keys stay interned).
+    func drain() -> PipelinePartials {
+        var order: [(UInt64, Int64, Int64)] = []
+        order.reserveCapacity(count)
+        for i in 0..<capacity where slots[i].hi != 0 { order.append((slots[i].hi, slots[i].lo, slots[i].value)) }
+        order.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         var out = PipelinePartials(pipeline: pipeline, keys: interner.keys)
         out.window.reserveCapacity(count)
         out.keyIndex.reserveCapacity(count)
-        out.bucket = lo
+        out.bucket.reserveCapacity(count)
         out.segment.reserveCapacity(count)
-        for e in 0..<count {
-            let h = hi[e]
+        var ints: [Int64] = []
+        var general: [PartialValue] = []
+        if fastIntegers { ints.reserveCapacity(count) } else { general.reserveCapacity(count) }
+        for (h, l, v) in order {
             out.window.append(WindowKind.fromCode(Int(h >> 60)))
-            out.keyIndex.append(Int32(bitPattern: UInt32(truncatingIfNeeded: h)))
-            let segmentIndex = Int64((h >> 32) & 0xFFF_FFFF) - (1 << 27)
-            out.segment.append(segmentIndex * segmentMillis)
+            out.keyIndex.append(Int32(bitPattern: UInt32(truncatingIfNeeded: h >> 28)))
+            out.bucket.append(l)
+            out.segment.append((Int64(h & 0xFFF_FFFF) - (1 << 27)) * segmentMillis)
+            if fastIntegers { ints.append(v) } else { general.append(values[Int(v)]) }
         }
-        if fastIntegers { out.intValues = ints } else { out.values = values }
-        hi.removeAll(keepingCapacity: true)
-        lo.removeAll(keepingCapacity: true)
-        ints.removeAll(keepingCapacity: true)
+        if fastIntegers { out.intValues = ints } else { out.values = general }
+        slots.update(repeating: FoldSlot(hi: 0, lo: 0, value: 0), count: capacity)
         values.removeAll(keepingCapacity: true)
-        for i in slots.indices { slots[i] = -1 }
         count = 0
         return out
     }

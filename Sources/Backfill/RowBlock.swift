@@ -9,6 +9,8 @@ enum BlockColumn {
     case constant(String)
     /// Strings by dictionary code; code -1 is null.
     case dictionary(entries: [String], codes: [Int32])
+    /// UTF-8 strings by dictionary code straight from a Parquet dictionary page; code -1 is null.
+    case byteDictionary(entries: ByteArrays, codes: [Int32])
     case strings([String?])
     case ints([Int64], valid: [Bool]?)
     case doubles([Double], valid: [Bool]?)
@@ -17,7 +19,7 @@ enum BlockColumn {
     func isNull(_ row: Int) -> Bool {
         switch self {
         case .constant: return false
-        case .dictionary(_, let codes): return codes[row] < 0
+        case .dictionary(_, let codes), .byteDictionary(_, let codes): return codes[row] < 0
         case .strings(let s): return s[row] == nil
         case .ints(_, let valid), .doubles(_, let valid): return valid.map { !$0[row] } ?? false
         case .scalars(let s): return s[row] == nil
@@ -29,6 +31,7 @@ enum BlockColumn {
         switch self {
         case .constant(let s): return s
         case .dictionary(let entries, let codes): return codes[row] < 0 ? nil : entries[Int(codes[row])]
+        case .byteDictionary(let entries, let codes): return codes[row] < 0 ? nil : String(decoding: entries[Int(codes[row])], as: UTF8.self)
         case .strings(let s): return s[row]
         case .ints(let v, let valid): return valid.map { $0[row] } ?? true ? String(v[row]) : nil
         case .doubles(let v, let valid): return valid.map { $0[row] } ?? true ? String(v[row]) : nil
@@ -48,6 +51,7 @@ enum BlockColumn {
         switch self {
         case .constant(let s): return .string(s)
         case .dictionary(let entries, let codes): return codes[row] < 0 ? nil : .string(entries[Int(codes[row])])
+        case .byteDictionary(let entries, let codes): return codes[row] < 0 ? nil : .string(String(decoding: entries[Int(codes[row])], as: UTF8.self))
         case .strings(let s): return s[row].map(ScalarValue.string)
         case .ints(let v, let valid): return valid.map { $0[row] } ?? true ? .int(v[row]) : nil
         case .doubles(let v, let valid): return valid.map { $0[row] } ?? true ? .double(v[row]) : nil
@@ -115,9 +119,8 @@ enum ParquetBlocks {
         case .dictionary(let dict, let codes):
             switch dict {
             case .byteArray(let d):
-                let entries = (0..<d.count).map { String(decoding: d[$0], as: UTF8.self) }
                 let (spacedCodes, _) = spaced(codes, fill: -1)
-                return .dictionary(entries: entries, codes: spacedCodes)
+                return .byteDictionary(entries: d, codes: spacedCodes)
             default:
                 return column(materialized(c))
             }

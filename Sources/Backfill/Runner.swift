@@ -364,49 +364,82 @@ public final class Runner: @unchecked Sendable {
         }
         for (pi, p) in config.pipelines.enumerated() where active.contains(p.name) {
             let calendar = calendars[pi]
+            let table = tables[pi]
             let valueColumn = p.value.map { block.columns[$0] } ?? nil
             let isCount = p.monoid == .count
             let retentionCutoff = p.retentionMillis.map { startMillis - $0 }
+            let isUTC = calendar.timeZoneIdentifier == "UTC"
             for template in p.keys {
                 // Key ids per row: computed once per dictionary entry when the key is one dictionary column.
                 var keyIDs = [Int32](repeating: -1, count: n)
-                if let single = template.singleField, case .dictionary(let entries, let codes)? = block.columns[single] {
-                    let map = entries.map { tables[pi].interner.id($0) }
+                if let single = template.singleField, case .byteDictionary(let entries, let codes)? = block.columns[single] {
+                    let map = entries.bytes.withUnsafeBytes { raw in
+                        (0..<entries.count).map { e in table.interner.id(bytes: UnsafeRawBufferPointer(rebasing: raw[entries.range(e)])) }
+                    }
                     for i in 0..<n where codes[i] >= 0 { keyIDs[i] = map[Int(codes[i])] }
                 } else if let single = template.singleField, case .constant(let text)? = block.columns[single] {
-                    let id = tables[pi].interner.id(text)
+                    let id = table.interner.id(text)
                     for i in 0..<n { keyIDs[i] = id }
                 } else {
                     for i in 0..<n where usable[i] {
-                        if let key = template.render({ block.columns[$0]?.text(i) }) { keyIDs[i] = tables[pi].interner.id(key) }
+                        if let key = template.render({ block.columns[$0]?.text(i) }) { keyIDs[i] = table.interner.id(key) }
                     }
+                }
+                for i in 0..<n where usable[i] && keyIDs[i] < 0 {
+                    try reject(file: file, position: block.position(i), reason: "pipeline \(p.name): key \(template) has a missing field", text: nil, counts: &counts)
                 }
                 // Integer values for the fast path.
                 var intValues: [Int64]?
                 var intValid: [Bool]?
-                if case .ints(let v, let valid)? = valueColumn, !isCount, tables[pi].fastIntegers { intValues = v; intValid = valid }
+                if case .ints(let v, let valid)? = valueColumn, !isCount, table.fastIntegers {
+                    intValues = v
+                    intValid = valid
+                }
                 for w in p.windows {
-                    let code = w
-                    for i in 0..<n where usable[i] {
-                        let key = keyIDs[i]
-                        if key < 0 {
-                            if w == p.windows[0] {
-                                try reject(file: file, position: block.position(i), reason: "pipeline \(p.name): key \(template) has a missing field", text: nil, counts: &counts)
-                            }
-                            continue
+                    // UTC minute, hour and day buckets are plain integer floors.
+                    var unit: Int64 = 0
+                    if isUTC {
+                        switch w {
+                        case .minute: unit = 60_000
+                        case .hourly: unit = 3_600_000
+                        case .daily: unit = 86_400_000
+                        default: unit = 0
                         }
+                    }
+                    if (isCount || intValues != nil) && table.fastIntegers && retentionCutoff == nil && (unit > 0 || w == .lifetime) {
+                        // The hot path: integer sum or count, UTC or lifetime buckets.
+                        let lifetime = w == .lifetime
+                        try keyIDs.withUnsafeBufferPointer { keys in
+                            try block.eventMillis.withUnsafeBufferPointer { times in
+                                try segments.withUnsafeBufferPointer { segs in
+                                    try usable.withUnsafeBufferPointer { ok in
+                                        for i in 0..<n where ok[i] && keys[i] >= 0 {
+                                            var v: Int64 = 1
+                                            if let intValues {
+                                                if let intValid, !intValid[i] { continue }  // a null value adds nothing
+                                                v = intValues[i]
+                                            }
+                                            let bucket = lifetime ? BucketCalendar.lifetimeBucket : floorDiv(times[i], unit) &* unit
+                                            try table.addInt(FoldTable.pack(window: w, segmentIndex: segs[i], key: keys[i]), bucket, v)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        continue
+                    }
+                    for i in 0..<n where usable[i] && keyIDs[i] >= 0 {
                         let t = block.eventMillis[i]
                         let bucket = w == .lifetime ? BucketCalendar.lifetimeBucket : calendar.bucketStart(w, t)
                         if let cutoff = retentionCutoff, w != .lifetime, calendar.bucketEnd(w, start: bucket) <= cutoff { continue }
-                        let h = FoldTable.pack(window: code, segmentIndex: segments[i], key: key)
+                        let h = FoldTable.pack(window: w, segmentIndex: segments[i], key: keyIDs[i])
                         if isCount {
-                            if tables[pi].fastIntegers { try tables[pi].addInt(h, bucket, 1) } else { try tables[pi].combine(h, bucket, .int(1)) }
-                        } else if let intValues {
-                            if let intValid, !intValid[i] { continue }  // a null value adds nothing
-                            try tables[pi].addInt(h, bucket, intValues[i])
+                            if table.fastIntegers { try table.addInt(h, bucket, 1) } else { try table.combine(h, bucket, .int(1)) }
+                        } else if let intValues, table.fastIntegers {
+                            if let intValid, !intValid[i] { continue }
+                            try table.addInt(h, bucket, intValues[i])
                         } else {
-                            guard let column = valueColumn else { continue }
-                            guard let v = column.scalar(i) else { continue }  // null values are ignored, as in SQL
+                            guard let column = valueColumn, let v = column.scalar(i) else { continue }  // null values are ignored, as in SQL
                             let partial: PartialValue
                             do { partial = try definitions[pi].monoid.lift(v, millis: t) } catch {
                                 if w == p.windows[0] {
@@ -414,11 +447,14 @@ public final class Runner: @unchecked Sendable {
                                 }
                                 continue
                             }
-                            if tables[pi].fastIntegers {
-                                if case .int(let x) = partial { try tables[pi].addInt(h, bucket, x); continue }
-                                tables[pi].switchToGeneral()
+                            if table.fastIntegers {
+                                if case .int(let x) = partial {
+                                    try table.addInt(h, bucket, x)
+                                    continue
+                                }
+                                table.switchToGeneral()
                             }
-                            try tables[pi].combine(h, bucket, partial)
+                            try table.combine(h, bucket, partial)
                         }
                     }
                 }

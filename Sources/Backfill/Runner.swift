@@ -127,15 +127,15 @@ public final class Runner: @unchecked Sendable {
                 try? await Task.sleep(nanoseconds: 500_000_000)
             }
         } : nil
-        let queue = WorkQueue(pending)
+        let workerCount = max(1, min(options.concurrency, max(pending.count, 1)))
+        let queue = WorkQueue(pending, workers: workerCount)
         let shared = SharedSummary()
         var runError: Error?
         let runID = summary.runID
-        let workers = max(1, min(options.concurrency, max(pending.count, 1)))
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<workers {
-                    group.addTask { try await self.worker(queue: queue, progress: progress, summary: shared, runID: runID) }
+                for w in 0..<workerCount {
+                    group.addTask { try await self.worker(w, queue: queue, progress: progress, summary: shared, runID: runID) }
                 }
                 try await group.waitForAll()
             }
@@ -170,7 +170,7 @@ public final class Runner: @unchecked Sendable {
     }
 
     /// One worker: takes objects from the queue, folds them into its own tables, commits its groups.
-    private func worker(queue: WorkQueue, progress: Progress, summary: SharedSummary, runID: Int64) async throws {
+    private func worker(_ index: Int, queue: WorkQueue, progress: Progress, summary: SharedSummary, runID: Int64) async throws {
         var tables = definitions.map { FoldTable(pipeline: $0, segmentMillis: config.segmentMillis) }
         var group: [(PlannedObject, ObjectRecord)] = []
         var lastCommit = Date()
@@ -185,7 +185,7 @@ public final class Runner: @unchecked Sendable {
             group.removeAll()
             lastCommit = Date()
         }
-        while let object = await queue.next() {
+        while let object = await queue.next(worker: index) {
             let started = Date()
             do {
                 let record = try await process(object, into: &tables, progress: progress, seconds: started)
@@ -203,7 +203,7 @@ public final class Runner: @unchecked Sendable {
                 let redo = group.map(\.0)
                 group.removeAll()
                 tables = definitions.map { FoldTable(pipeline: $0, segmentMillis: config.segmentMillis) }
-                await queue.requeue(redo)
+                await queue.requeue(redo, worker: index)
                 summary.undoRows(redo.count)
                 continue
             }
@@ -477,16 +477,31 @@ struct ObjectCounts {
 }
 
 /// Objects waiting to be processed, shared by workers.
+///
+/// The pending list (in path order, so Hive partitions, and so event days, are contiguous) is split into one
+/// contiguous range per worker. Workers then mostly fold disjoint segments, so their commits rarely touch the
+/// same stored partials; a worker that runs dry takes objects from the back of the fullest range.
 actor WorkQueue {
-    private var items: [PlannedObject]
-    private var position = 0
-    init(_ items: [PlannedObject]) { self.items = items }
-    func next() -> PlannedObject? {
-        guard position < items.count else { return nil }
-        defer { position += 1 }
-        return items[position]
+    private var ranges: [[PlannedObject]]
+    private var fronts: [Int]
+    init(_ items: [PlannedObject], workers: Int = 1) {
+        let n = max(1, workers)
+        let size = (items.count + n - 1) / max(n, 1)
+        ranges = (0..<n).map { i in Array(items[min(items.count, i * size)..<min(items.count, (i + 1) * size)]) }
+        fronts = Array(repeating: 0, count: n)
     }
-    func requeue(_ more: [PlannedObject]) { items.append(contentsOf: more) }
+    func next(worker: Int = 0) -> PlannedObject? {
+        let w = worker % ranges.count
+        if fronts[w] < ranges[w].count {
+            defer { fronts[w] += 1 }
+            return ranges[w][fronts[w]]
+        }
+        // Steal from the back of the range with the most left.
+        guard let victim = ranges.indices.max(by: { ranges[$0].count - fronts[$0] < ranges[$1].count - fronts[$1] }),
+              fronts[victim] < ranges[victim].count else { return nil }
+        return ranges[victim].removeLast()
+    }
+    func requeue(_ more: [PlannedObject], worker: Int = 0) { ranges[worker % ranges.count].append(contentsOf: more) }
 }
 
 /// Totals across workers.

@@ -575,24 +575,14 @@ final class DeadLetter: @unchecked Sendable {
     }
 }
 
-/// Appends `s` as a JSON string literal.
-func jsonString(_ s: String, _ out: inout String) {
-    out += "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    out += "\""
+/// Appends `s` as a JSON string literal (the canonical escaping `cat` uses).
+public func jsonString(_ s: String, _ out: inout String) {
+    RowValue.writeJSONString(s, to: &out)
+}
+
+/// `s` as a JSON string literal.
+public func jsonQuote(_ s: String) -> String {
+    var out = ""
+    RowValue.writeJSONString(s, to: &out)
+    return out
 }

@@ -133,8 +133,8 @@ enum ParquetBlocks {
             }
             return .strings(out)
         case .int32(let v):
-            if case .unsigned = kind { return .ints(spacedInts(v.map { Int64(UInt32(bitPattern: $0)) }, def, maxDef, n).0, valid: spacedInts([], def, maxDef, n).1) }
-            let (vals, valid) = spaced(v.map(Int64.init), fill: 0)
+            let widened = kind == .unsigned ? v.map { Int64(UInt32(bitPattern: $0)) } : v.map(Int64.init)
+            let (vals, valid) = spaced(widened, fill: 0)
             return .ints(vals, valid: valid)
         case .int64(let v):
             let (vals, valid) = spaced(v, fill: 0)
@@ -160,19 +160,6 @@ enum ParquetBlocks {
             }
             return .strings(out)
         }
-    }
-
-    private static func spacedInts(_ dense: [Int64], _ def: [UInt16]?, _ maxDef: UInt16, _ n: Int) -> ([Int64], [Bool]?) {
-        guard let def else { return (dense, nil) }
-        var out = [Int64](repeating: 0, count: n)
-        var valid = [Bool](repeating: false, count: n)
-        var k = 0
-        for i in 0..<n where def[i] == maxDef {
-            if k < dense.count { out[i] = dense[k] }
-            valid[i] = true
-            k += 1
-        }
-        return (out, valid)
     }
 
     /// A dictionary column of a non-string type, with codes replaced by values.

@@ -30,6 +30,8 @@ public struct BucketCalendar: Sendable {
     let fixedOffset: Int64
     /// The zone's table when its offset ever changes; nil for UTC and fixed offsets.
     let zone: ZoneTable?
+    /// Day-of-month table for monthly buckets without a zone table.
+    let civil = CivilTable.shared
 
     /// The bucket start of the lifetime window.
     public static let lifetimeBucket: Int64 = Int64.min
@@ -89,8 +91,7 @@ public struct BucketCalendar: Sendable {
         case .daily: return Civil.floorTo(millis &+ f, Civil.millisPerDay) &- f
         case .monthly:
             let days = Civil.floorDiv(millis &+ f, Civil.millisPerDay)
-            let first = days &- (Civil.date(days: days).day &- 1)
-            return first &* Civil.millisPerDay &- f
+            return (days &- civil.daysSinceMonthStart(days)) &* Civil.millisPerDay &- f
         case .lifetime: return Self.lifetimeBucket
         }
     }

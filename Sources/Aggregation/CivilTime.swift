@@ -61,6 +61,42 @@ enum Civil {
     }
 }
 
+/// Days since the first of the month for every day from 1899-11-01 to 2100-03-01, so that
+/// monthly buckets in the common range need one byte read instead of a calendar conversion.
+/// Built once per process (73 KB). `@unchecked Sendable`: written only in `init`.
+final class CivilTable: @unchecked Sendable {
+    static let shared = CivilTable()
+
+    /// Day number of entry 0, and the entry count: the same range as `ZoneTable`'s tables.
+    static let firstDay: Int64 = Civil.days(year: 1899, month: 11, day: 1)
+    static let count = Int(Civil.days(year: 2100, month: 3, day: 1) - firstDay)
+
+    let firstDay: Int64
+    let count: Int
+    let sinceMonthStart: UnsafeMutablePointer<UInt8>
+
+    private init() {
+        firstDay = Self.firstDay
+        count = Self.count
+        sinceMonthStart = .allocate(capacity: count)
+        for k in 0..<count {
+            (sinceMonthStart + k).initialize(to: UInt8(Civil.date(days: firstDay + Int64(k)).day - 1))
+        }
+    }
+
+    deinit {
+        sinceMonthStart.deallocate()
+    }
+
+    /// Days since the first of the month of day number `days` (0...30).
+    @inline(__always)
+    func daysSinceMonthStart(_ days: Int64) -> Int64 {
+        let k = UInt64(bitPattern: days &- firstDay)
+        if k < UInt64(count) { return Int64(sinceMonthStart[Int(k)]) }
+        return Civil.date(days: days).day - 1
+    }
+}
+
 /// Small ASCII text builder for labels (no Foundation).
 struct LabelText {
     var bytes: [UInt8] = []

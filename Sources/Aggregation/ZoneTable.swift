@@ -144,12 +144,16 @@ final class ZoneTable: @unchecked Sendable {
     private let segmentAtDay: UnsafeMutablePointer<Int32>
     /// Daily bucket start of each local table day (dayCount + 1 entries).
     private let dayStart: UnsafeMutablePointer<Int64>
+    /// Days since the first of the month of each table day (shared, owned by `civil`).
+    private let civil: CivilTable
+    private let sinceMonthStart: UnsafeMutablePointer<UInt8>
 
     init(segments: ZoneSegments) {
         self.segments = segments
-        firstDay = Civil.days(year: 1899, month: 11, day: 1)
-        let lastDay = Civil.days(year: 2100, month: 3, day: 1)
-        dayCount = Int(lastDay - firstDay)
+        firstDay = CivilTable.firstDay
+        dayCount = CivilTable.count
+        civil = CivilTable.shared
+        sinceMonthStart = civil.sinceMonthStart
         firstDayMillis = firstDay * Civil.millisPerDay
         fastLow = Civil.days(year: 1900, month: 1, day: 1) * Civil.millisPerDay
         fastHigh = Civil.days(year: 2100, month: 1, day: 1) * Civil.millisPerDay
@@ -216,8 +220,7 @@ final class ZoneTable: @unchecked Sendable {
             case .daily: return dayStart[fastDayIndex(t)]
             case .monthly:
                 let j = fastDayIndex(t)
-                let day = Civil.date(days: firstDay + Int64(j)).day
-                return dayStart[j - Int(day - 1)]
+                return dayStart[j - Int(sinceMonthStart[j])]
             case .lifetime: return BucketCalendar.lifetimeBucket
             }
         }

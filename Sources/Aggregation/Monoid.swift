@@ -160,41 +160,80 @@ public struct Monoid: Sendable, Equatable {
     }
 
     /// Folds one row into an accumulator in place; `nil` means "no rows yet". Equivalent to
-    /// `acc = acc.map { combine($0, lift(value)) } ?? lift(value)`, but sketches are updated in
-    /// place without allocating per row.
+    /// `acc = acc.map { combine($0, lift(value)) } ?? lift(value)`, but without building the
+    /// lifted partial, and sketches are updated in place (no per-row allocation).
+    @inline(__always)
     public func accumulate(into acc: inout PartialValue?, _ value: ScalarValue?, millis: Int64) throws {
-        guard var current = acc else {
+        if case .none = acc {
             acc = try lift(value, millis: millis)
             return
         }
-        acc = nil  // leaves `current` uniquely referenced, so sketches mutate in place
-        defer { acc = current }
-        try accumulate(into: &current, value, millis: millis)
+        try accumulate(into: &acc!, value, millis: millis)
     }
 
     /// Folds one row into an existing accumulator in place.
     public func accumulate(into acc: inout PartialValue, _ value: ScalarValue?, millis: Int64) throws {
-        switch kind {
-        case .count:
+        if case .count = kind {
             guard case .int(let c) = acc else { throw mismatch(acc) }
             let (s, o) = c.addingReportingOverflow(1)
             if o { throw AggregationError.overflow }
             acc = .int(s)
+            return
+        }
+        guard let value else { return try throwNull() }
+        switch kind {
+        case .count:
+            return
+        case .sum:
+            switch acc {
+            case .int(let x):
+                switch value {
+                case .int(let y):
+                    let (s, o) = x.addingReportingOverflow(y)
+                    if o { throw AggregationError.overflow }
+                    acc = .int(s)
+                case .double(let y): acc = .double(Double(x) + y)
+                default: _ = try lift(value, millis: millis)
+                }
+            case .double(let x):
+                switch value {
+                case .int(let y): acc = .double(x + Double(y))
+                case .double(let y): acc = .double(x + y)
+                default: _ = try lift(value, millis: millis)
+                }
+            default:
+                throw mismatch(acc)
+            }
+        case .min, .max:
+            let lifted: PartialValue
+            switch value {
+            case .int(let v): lifted = .int(v)
+            case .double(let d): lifted = .double(d)
+            case .string(let s): lifted = .string(s)
+            case .bool: lifted = try lift(value, millis: millis)
+            }
+            let c = try Self.order(lifted, acc, kind)
+            if kind == .min ? c < 0 : c > 0 { acc = lifted }
+        case .first:
+            guard case .timed(let m, let v) = acc else { throw mismatch(acc) }
+            if millis < m || (millis == m && ScalarValue.totalOrder(value, v) < 0) {
+                acc = .timed(millis: millis, value: value)
+            }
+        case .last:
+            guard case .timed(let m, let v) = acc else { throw mismatch(acc) }
+            if millis > m || (millis == m && ScalarValue.totalOrder(value, v) > 0) {
+                acc = .timed(millis: millis, value: value)
+            }
         case .distinct:
-            guard let value else { return try throwNull() }
             guard case .hll(var h) = acc else { throw mismatch(acc) }
-            acc = .int(0)
+            acc = .int(0)  // leaves `h` uniquely referenced, so it mutates in place
             h.insert(hash: HyperLogLog.hash(value))
             acc = .hll(h)
         case .topk:
-            guard let value else { return try throwNull() }
             guard case .topk(var s) = acc else { throw mismatch(acc) }
-            acc = .int(0)
+            acc = .int(0)  // leaves `s` uniquely referenced, so it mutates in place
             s.add(value)
             acc = .topk(s)
-        case .sum, .min, .max, .first, .last:
-            let lifted = try lift(value, millis: millis)
-            try combine(into: &acc, lifted)
         }
     }
 

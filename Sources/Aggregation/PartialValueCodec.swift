@@ -68,7 +68,7 @@ extension Monoid {
             out.append(UInt8(HyperLogLog.precision))
             if h.isDense {
                 out.append(1)
-                out.append(contentsOf: h.registers)
+                h.withRegisterBytes { out.append(contentsOf: $0) }
             } else {
                 out.append(0)
                 out.append(UInt8(HyperLogLog.sparsePrecision))

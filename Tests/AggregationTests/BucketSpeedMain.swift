@@ -58,6 +58,26 @@ struct BucketSpeed {
             return acc
         }
         print("Europe/Berlin daily, 2150-2180 (no table): \(format(slow / Double(n))) ns")
+
+        // Per-row folds through Monoid.accumulate (one accumulator, 10M rows).
+        let values = instants.map { ScalarValue.int($0 % 1_000_003) }
+        let fewValues = instants.map { ScalarValue.int($0 % 50) }
+        let cases: [(String, MonoidKind, [ScalarValue])] = [
+            ("sum", .sum, values), ("count", .count, values), ("min", .min, values),
+            ("last", .last, values), ("distinct (dense, ~1M distinct)", .distinct, values),
+            ("distinct (sparse, 50 distinct)", .distinct, fewValues),
+            ("topk(10) over 50 distinct", .topk(k: 10), fewValues),
+            ("topk(10) over ~1M distinct", .topk(k: 10), values),
+        ]
+        for (name, kind, input) in cases {
+            let monoid = Monoid(kind)
+            let seconds = time {
+                var acc: PartialValue? = nil
+                for (i, v) in input.enumerated() { try! monoid.accumulate(into: &acc, v, millis: Int64(i)) }
+                return acc == nil ? 0 : 1
+            }
+            print("accumulate \(name): \(format(seconds / Double(n))) ns/row")
+        }
     }
 
     /// Best of 3 wall-clock runs, in nanoseconds.

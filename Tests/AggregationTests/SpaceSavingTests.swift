@@ -56,6 +56,7 @@ struct SpaceSavingTests {
             truth[r, default: 0] += 1
         }
         #expect(s.truncated)
+        #expect(s.isConsistent())
         let trueTop = truth.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { $0.key }
         let reported = s.top(10).map { item -> Int in
             guard case .int(let v) = item.item else { return -1 }
@@ -137,6 +138,27 @@ struct SpaceSavingTests {
         #expect(s.top(5).map(\.count) == [5, 3])
         s.add(.string("a"), count: -4)  // ignored
         #expect(s.counter(for: .string("a"))!.count == 5)
+    }
+
+    @Test func indexStaysConsistentUnderChurn() {
+        // Many evictions with colliding small tables: backward-shift deletion must keep every
+        // monitored item reachable.
+        var rng = AggRNG(seed: 11)
+        for capacity in [1, 2, 3, 7, 64] {
+            var s = SpaceSaving(capacity: capacity)
+            for step in 0..<20_000 {
+                let item: ScalarValue = rng.chance(0.3) ? .string("s\(rng.below(40))") : .int(Int64(rng.below(200)))
+                s.add(item, count: Int64(1 + rng.below(3)))
+                if step % 997 == 0 { #expect(s.isConsistent(), "capacity \(capacity) step \(step)") }
+            }
+            #expect(s.isConsistent())
+            #expect(s.count == capacity)
+            let copy = s
+            s.add(.int(-1), count: 1_000_000)  // copy on write leaves `copy` untouched
+            #expect(copy.counter(for: .int(-1)) == nil)
+            #expect(s.counter(for: .int(-1)) != nil)
+            #expect(copy.isConsistent() && s.isConsistent())
+        }
     }
 
     @Test func tiesAreOrderedByItem() {

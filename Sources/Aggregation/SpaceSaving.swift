@@ -8,9 +8,9 @@
 ///
 /// Layout: one copy-on-write storage object holding the counters in one array, an
 /// open-addressing index keyed by the stable `HyperLogLog.hash` of each item (no per-process
-/// seeded hashing, no dictionary), and, once full, a binary min-heap of counters so the
-/// smallest is evicted in O(log capacity). `add` of a monitored item is a hash probe and an
-/// increment.
+/// seeded hashing, no dictionary), and, once full, a binary heap whose root is the counter to
+/// drop next (smallest count; ties by larger stable hash), replaced in O(log capacity). `add`
+/// of a monitored item is a hash probe and an increment.
 ///
 /// Equality is semantic: same capacity, same `truncated` flag, same set of counters
 /// (regardless of their internal order). Items are kept in one representation per equal value
@@ -30,134 +30,264 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
         var hash: UInt64
     }
 
+    /// The counters, their index and their heap, in raw memory owned by this object: the
+    /// per-row paths then pay no reference counting, bounds or exclusivity checks. Entries
+    /// `0..<count` are initialized; the index has `tableSize` (a power of two, or 0) slots.
     final class Storage {
-        @exclusivity(unchecked) var entries: [Entry] = []
-        /// Open addressing with linear probing: -1 empty, otherwise an index into `entries`.
-        @exclusivity(unchecked) var table: [Int32] = []
-        /// Min-heap of entry indexes by count; maintained only while full (empty otherwise).
-        @exclusivity(unchecked) var heap: [Int32] = []
-        /// Position in `heap` of each entry (valid only while the heap is maintained).
-        @exclusivity(unchecked) var heapPosition: [Int32] = []
+        private(set) var entries: UnsafeMutablePointer<Entry>? = nil
+        private(set) var count = 0
+        private var entryCapacity = 0
+        /// Open addressing with linear probing: -1 empty, otherwise an entry index.
+        private var table: UnsafeMutablePointer<Int32>? = nil
+        private(set) var tableSize = 0
+        /// Binary heap of entry indexes (see `heapBefore`), kept only while full: `heapCount`
+        /// slots, then the heap position of each entry in the next `heapCount`.
+        private var heapData: UnsafeMutablePointer<Int32>? = nil
+        private(set) var heapCount = 0
 
         init() {}
 
+        deinit {
+            if let entries {
+                entries.deinitialize(count: count)
+                entries.deallocate()
+            }
+            table?.deallocate()
+            heapData?.deallocate()
+        }
+
         func copy() -> Storage {
             let s = Storage()
-            s.entries = entries
-            s.table = table
-            s.heap = heap
-            s.heapPosition = heapPosition
+            if let entries, count > 0 {
+                s.entries = .allocate(capacity: count)
+                s.entries!.initialize(from: entries, count: count)
+                s.count = count
+                s.entryCapacity = count
+            }
+            if let table {
+                s.table = .allocate(capacity: tableSize)
+                s.table!.initialize(from: table, count: tableSize)
+                s.tableSize = tableSize
+            }
+            if let heapData {
+                s.heapData = .allocate(capacity: 2 * heapCount)
+                s.heapData!.initialize(from: heapData, count: 2 * heapCount)
+                s.heapCount = heapCount
+            }
             return s
+        }
+
+        /// The initialized entries (valid until the next mutation).
+        var entryBuffer: UnsafeBufferPointer<Entry> { UnsafeBufferPointer(start: entries, count: count) }
+
+        @inline(__always)
+        func entry(_ i: Int) -> Entry { entries.unsafelyUnwrapped[i] }
+
+        var hasHeap: Bool { heapCount > 0 }
+
+        /// Entry index at heap position `i`.
+        @inline(__always)
+        func heapSlot(_ i: Int) -> Int { Int(heapData.unsafelyUnwrapped[i]) }
+
+        /// Heap position of entry `slot`.
+        @inline(__always)
+        func heapPosition(_ slot: Int) -> Int { Int(heapData.unsafelyUnwrapped[heapCount + slot]) }
+
+        /// Appends an entry (not yet indexed).
+        func append(_ e: Entry) {
+            if count == entryCapacity {
+                let newCapacity = max(4, entryCapacity * 2)
+                let fresh = UnsafeMutablePointer<Entry>.allocate(capacity: newCapacity)
+                if let entries {
+                    fresh.moveInitialize(from: entries, count: count)
+                    entries.deallocate()
+                }
+                entries = fresh
+                entryCapacity = newCapacity
+            }
+            (entries.unsafelyUnwrapped + count).initialize(to: e)
+            count += 1
+        }
+
+        /// Replaces all entries (none indexed).
+        func setEntries(_ list: [Entry]) {
+            precondition(count == 0 && tableSize == 0 && heapCount == 0)
+            for e in list { append(e) }
         }
 
         @inline(__always)
         func find(_ item: ScalarValue, hash: UInt64) -> Int {
-            if table.isEmpty { return -1 }
-            return table.withUnsafeBufferPointer { t in
-                entries.withUnsafeBufferPointer { e in
-                    let mask = t.count - 1
-                    var i = Int(truncatingIfNeeded: hash) & mask
-                    while true {
-                        let slot = Int(t[i])
-                        if slot < 0 { return -1 }
-                        if e[slot].hash == hash && e[slot].item == item { return slot }
-                        i = (i + 1) & mask
-                    }
-                }
+            guard let t = table else { return -1 }
+            let e = entries.unsafelyUnwrapped
+            let mask = tableSize - 1
+            var i = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let slot = Int(t[i])
+                if slot < 0 { return -1 }
+                if e[slot].hash == hash && e[slot].item == item { return slot }
+                i = (i + 1) & mask
             }
         }
 
-        /// Adds entry `slot` (already in `entries`) to the index, growing it at half load.
+        /// Adds entry `slot` to the index, growing it at half load.
         func index(_ slot: Int) {
-            if entries.count * 2 > table.count {
+            if count * 2 > tableSize {
                 rebuildTable()
                 return
             }
-            let h = entries[slot].hash
-            table.withUnsafeMutableBufferPointer { t in
-                let mask = t.count - 1
-                var i = Int(truncatingIfNeeded: h) & mask
-                while t[i] >= 0 { i = (i + 1) & mask }
-                t[i] = Int32(slot)
-            }
+            let t = table.unsafelyUnwrapped
+            let mask = tableSize - 1
+            var i = Int(truncatingIfNeeded: entries.unsafelyUnwrapped[slot].hash) & mask
+            while t[i] >= 0 { i = (i + 1) & mask }
+            t[i] = Int32(slot)
         }
 
         /// Rebuilds the index at the smallest power of two (>= 8) that keeps the load <= 1/2.
         func rebuildTable() {
+            table?.deallocate()
+            table = nil
+            tableSize = 0
+            guard count > 0, let e = entries else { return }
             var size = 8
-            while size < entries.count * 2 { size *= 2 }
-            var t = [Int32](repeating: -1, count: size)
+            while size < count * 2 { size *= 2 }
+            let t = UnsafeMutablePointer<Int32>.allocate(capacity: size)
+            t.initialize(repeating: -1, count: size)
             let mask = size - 1
-            for slot in entries.indices {
-                var i = Int(truncatingIfNeeded: entries[slot].hash) & mask
+            for slot in 0..<count {
+                var i = Int(truncatingIfNeeded: e[slot].hash) & mask
                 while t[i] >= 0 { i = (i + 1) & mask }
                 t[i] = Int32(slot)
             }
             table = t
+            tableSize = size
+        }
+
+        /// Number of occupied index slots (for consistency checks).
+        func indexedCount() -> Int {
+            guard let table else { return 0 }
+            return (0..<tableSize).filter { table[$0] >= 0 }.count
         }
 
         /// Removes entry `slot` from the index (backward-shift deletion keeps probes short).
         func unindex(_ slot: Int) {
-            // The hot paths below bind each array once: element-wise access to a class's
-            // stored arrays would pay a dynamic exclusivity check per access.
-            entries.withUnsafeBufferPointer { e in
-                table.withUnsafeMutableBufferPointer { t in
-                    let mask = t.count - 1
-                    var i = Int(truncatingIfNeeded: e[slot].hash) & mask
-                    while Int(t[i]) != slot { i = (i + 1) & mask }
-                    var j = i
-                    while true {
-                        j = (j + 1) & mask
-                        let s = Int(t[j])
-                        if s < 0 { break }
-                        let home = Int(truncatingIfNeeded: e[s].hash) & mask
-                        // Move s back into the hole at i unless its home lies cyclically in (i, j].
-                        let inRange = i <= j ? (home > i && home <= j) : (home > i || home <= j)
-                        if !inRange {
-                            t[i] = t[j]
-                            i = j
-                        }
-                    }
-                    t[i] = -1
+            let t = table.unsafelyUnwrapped
+            let e = entries.unsafelyUnwrapped
+            let mask = tableSize - 1
+            var i = Int(truncatingIfNeeded: e[slot].hash) & mask
+            while Int(t[i]) != slot { i = (i + 1) & mask }
+            var j = i
+            while true {
+                j = (j + 1) & mask
+                let s = Int(t[j])
+                if s < 0 { break }
+                let home = Int(truncatingIfNeeded: e[s].hash) & mask
+                // Move s back into the hole at i unless its home lies cyclically in (i, j].
+                let inRange = i <= j ? (home > i && home <= j) : (home > i || home <= j)
+                if !inRange {
+                    t[i] = t[j]
+                    i = j
                 }
             }
+            t[i] = -1
         }
 
         func buildHeap() {
-            heap = (0..<entries.count).map { Int32($0) }
-            heapPosition = heap
-            var i = heap.count / 2 - 1
+            heapData?.deallocate()
+            let n = count
+            let data = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * n)
+            for i in 0..<n {
+                (data + i).initialize(to: Int32(i))
+                (data + n + i).initialize(to: Int32(i))
+            }
+            heapData = data
+            heapCount = n
+            var i = n / 2 - 1
             while i >= 0 {
                 siftDown(i)
                 i -= 1
             }
         }
 
-        /// Restores the heap below position `start` after the count there grew (or on build).
+        /// Heap order: the reverse of `retainedBefore`, so the root is the counter to drop next.
+        @inline(__always)
+        static func heapBefore(_ e: UnsafeMutablePointer<Entry>, _ a: Int, _ b: Int) -> Bool {
+            let ca = e[a].count, cb = e[b].count
+            if ca != cb { return ca < cb }
+            let ha = e[a].hash, hb = e[b].hash
+            if ha != hb { return ha > hb }
+            return ScalarValue.totalOrder(e[a].item, e[b].item) > 0
+        }
+
+        /// Restores the heap below position `start` after the counter there moved later in heap
+        /// order (its count grew, or it was replaced by a later counter), or on build.
         func siftDown(_ start: Int) {
-            entries.withUnsafeBufferPointer { e in
-                heap.withUnsafeMutableBufferPointer { h in
-                    heapPosition.withUnsafeMutableBufferPointer { p in
-                        let n = h.count
-                        var i = start
-                        let slot = h[i]
-                        let c = e[Int(slot)].count
-                        while true {
-                            let l = 2 * i + 1
-                            if l >= n { break }
-                            var child = l
-                            if l + 1 < n && e[Int(h[l + 1])].count < e[Int(h[l])].count { child = l + 1 }
-                            let childSlot = h[child]
-                            if e[Int(childSlot)].count >= c { break }
-                            h[i] = childSlot
-                            p[Int(childSlot)] = Int32(i)
-                            i = child
-                        }
-                        h[i] = slot
-                        p[Int(slot)] = Int32(i)
-                    }
-                }
+            guard let data = heapData else { return }
+            let e = entries.unsafelyUnwrapped
+            let n = heapCount
+            var i = start
+            let slot = Int(data[i])
+            while true {
+                let l = 2 * i + 1
+                if l >= n { break }
+                var child = l
+                if l + 1 < n && Self.heapBefore(e, Int(data[l + 1]), Int(data[l])) { child = l + 1 }
+                let childSlot = Int(data[child])
+                if !Self.heapBefore(e, childSlot, slot) { break }
+                data[i] = Int32(childSlot)
+                data[n + childSlot] = Int32(i)
+                i = child
             }
+            data[i] = Int32(slot)
+            data[n + slot] = Int32(i)
+        }
+
+        /// Adds `delta` to the count and `errorDelta` to the error of entry `slot`, then restores
+        /// the heap (`delta` must not be negative).
+        @inline(__always)
+        func bump(_ slot: Int, count delta: Int64, error errorDelta: Int64 = 0) {
+            let e = entries.unsafelyUnwrapped
+            e[slot].count = SpaceSaving.saturatingAdd(e[slot].count, delta)
+            if errorDelta != 0 { e[slot].error = SpaceSaving.saturatingAdd(e[slot].error, errorDelta) }
+            if heapCount > 0 { siftDown(heapPosition(slot)) }
+        }
+
+        /// Adds `delta` to every count and error (keeps the heap order).
+        func bumpAll(_ delta: Int64) {
+            guard let e = entries else { return }
+            for i in 0..<count {
+                e[i].count = SpaceSaving.saturatingAdd(e[i].count, delta)
+                e[i].error = SpaceSaving.saturatingAdd(e[i].error, delta)
+            }
+        }
+
+        /// Puts `entry` in place of entry `slot` (the heap root) and restores index and heap.
+        func replaceRoot(with entry: Entry) {
+            let slot = heapSlot(0)
+            unindex(slot)
+            entries.unsafelyUnwrapped[slot] = entry
+            index(slot)
+            siftDown(0)
+        }
+
+        /// Adds `count` to `item` (canonical, with its stable hash): increments a monitored item,
+        /// takes a free counter, or replaces the counter to drop next (returns true then).
+        @inline(__always)
+        func add(_ item: ScalarValue, hash h: UInt64, count delta: Int64, capacity: Int) -> Bool {
+            let found = find(item, hash: h)
+            if found >= 0 {
+                bump(found, count: delta)
+                return false
+            }
+            if count < capacity {
+                append(Entry(item: item, count: delta, error: 0, hash: h))
+                index(count - 1)
+                if count == capacity { buildHeap() }
+                return false
+            }
+            // Full: the new item takes over the counter to drop, inheriting its count as error.
+            let old = entries.unsafelyUnwrapped[heapSlot(0)].count
+            replaceRoot(with: Entry(item: item, count: SpaceSaving.saturatingAdd(old, delta), error: old, hash: h))
+            return true
         }
     }
 
@@ -179,38 +309,47 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
     }
 
     /// Builds a summary from explicit counters (as decoded). Counters beyond `capacity` are
-    /// dropped (largest counts kept) and mark it truncated; a repeated item keeps its first
-    /// counter.
+    /// dropped (in retention order: largest counts kept) and mark it truncated; a repeated item
+    /// keeps its first counter.
     public init(capacity: Int, truncated: Bool, counters: [(item: ScalarValue, count: Int64, error: Int64)]) {
+        var seen = Set<ScalarValue>()
+        var entries: [Entry] = []
+        entries.reserveCapacity(counters.count)
+        for c in counters {
+            let item = Self.canonical(c.item)
+            guard seen.insert(item).inserted else { continue }
+            entries.append(Entry(item: item, count: c.count, error: c.error, hash: HyperLogLog.hash(item)))
+        }
+        self.init(capacity: capacity, truncated: truncated, entries: entries)
+    }
+
+    /// Builds a summary from distinct, canonical entries, keeping the first `capacity` in
+    /// retention order.
+    init(capacity: Int, truncated: Bool, entries: [Entry]) {
         self.init(capacity: capacity)
         self.truncated = truncated
-        var sorted = counters.map { (item: Self.canonical($0.item), count: $0.count, error: $0.error) }
-        sorted.sort(by: Self.canonicalBefore)
-        if sorted.count > self.capacity {
-            sorted.removeLast(sorted.count - self.capacity)
+        var kept = entries
+        if kept.count > self.capacity {
+            kept.sort(by: Self.retainedBefore)
+            kept.removeLast(kept.count - self.capacity)
             self.truncated = true
         }
         let s = storage
-        s.entries.reserveCapacity(sorted.count)
-        for c in sorted {
-            let h = HyperLogLog.hash(c.item)
-            if s.find(c.item, hash: h) >= 0 { continue }
-            s.entries.append(Entry(item: c.item, count: c.count, error: c.error, hash: h))
-            s.index(s.entries.count - 1)
-        }
-        if s.entries.count == self.capacity { s.buildHeap() }
+        s.setEntries(kept)
+        s.rebuildTable()
+        if kept.count == self.capacity { s.buildHeap() }
     }
 
     /// Number of monitored items.
-    public var count: Int { storage.entries.count }
+    public var count: Int { storage.count }
 
-    public var isEmpty: Bool { storage.entries.isEmpty }
+    public var isEmpty: Bool { storage.count == 0 }
 
     /// The smallest counter (0 when empty).
     public var minCount: Int64 {
         let s = storage
-        if !s.heap.isEmpty { return s.entries[Int(s.heap[0])].count }
-        return s.entries.lazy.map(\.count).min() ?? 0
+        if s.hasHeap { return s.entry(s.heapSlot(0)).count }
+        return s.entryBuffer.lazy.map(\.count).min() ?? 0
     }
 
     /// Upper bound of the true count of an item that is not monitored.
@@ -224,35 +363,14 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
 
     private mutating func addUnchecked(_ item0: ScalarValue, count: Int64) {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        let s = storage
         let item = Self.canonical(item0)
-        let h = HyperLogLog.hash(item)
-        let found = s.find(item, hash: h)
-        if found >= 0 {
-            s.entries[found].count = Self.saturatingAdd(s.entries[found].count, count)
-            if !s.heap.isEmpty { s.siftDown(Int(s.heapPosition[found])) }
-            return
-        }
-        if s.entries.count < capacity {
-            s.entries.append(Entry(item: item, count: count, error: 0, hash: h))
-            s.index(s.entries.count - 1)
-            if s.entries.count == capacity { s.buildHeap() }
-            return
-        }
-        // Full: the new item takes over the smallest counter, inheriting its count as error.
-        let slot = Int(s.heap[0])
-        s.unindex(slot)
-        let old = s.entries[slot].count
-        s.entries[slot] = Entry(item: item, count: Self.saturatingAdd(old, count), error: old, hash: h)
-        s.index(slot)
-        truncated = true
-        s.siftDown(0)
+        if storage.add(item, hash: HyperLogLog.hash(item), count: count, capacity: capacity) { truncated = true }
     }
 
     /// The counters in canonical order: count descending, ties by item ascending
     /// (`ScalarValue.totalOrder`).
     public var counters: [(item: ScalarValue, count: Int64, error: Int64)] {
-        var out = storage.entries.map { (item: $0.item, count: $0.count, error: $0.error) }
+        var out = storage.entryBuffer.map { (item: $0.item, count: $0.count, error: $0.error) }
         out.sort(by: Self.canonicalBefore)
         return out
     }
@@ -268,13 +386,14 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
         let canonicalItem = Self.canonical(item)
         let slot = storage.find(canonicalItem, hash: HyperLogLog.hash(canonicalItem))
         guard slot >= 0 else { return nil }
-        let e = storage.entries[slot]
+        let e = storage.entry(slot)
         return (e.count, e.error)
     }
 
     /// The merged summary: shared items add counts and errors; an item missing from a
     /// truncated side gets that side's smallest count added to both its count and its error;
-    /// then the largest `max(capacity)` counters are kept (ties by item ascending).
+    /// then the first `max(capacity)` counters in retention order are kept (largest counts;
+    /// ties by smaller stable hash). Commutative; associative while nothing is dropped.
     public func merged(with other: SpaceSaving) -> SpaceSaving {
         var copy = self
         copy.merge(other)
@@ -284,37 +403,88 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
     public mutating func merge(_ other: SpaceSaving) {
         let newCapacity = max(capacity, other.capacity)
         if other.isEmpty && !other.truncated && newCapacity == capacity { return }
-        let mine = storage.entries
-        let theirs = other.storage.entries
         // Fast path: both exact and the union fits without eviction, so merging is adding.
-        if !truncated && !other.truncated && newCapacity == capacity && mine.count + theirs.count <= capacity {
-            for e in theirs { addUnchecked(e.item, count: e.count) }
+        if !truncated && !other.truncated && newCapacity == capacity && count + other.count <= capacity {
+            for e in Array(other.storage.entryBuffer) { addUnchecked(e.item, count: e.count) }
             return
         }
+        // A small summary (say one lifted row) folds into a big one in place, in O(log capacity)
+        // per item instead of a rebuild, with exactly the result of the full merge.
+        let small = 16
+        if other.count <= small && newCapacity == capacity {
+            mergeIncremental(other)
+            return
+        }
+        if count <= small && newCapacity == other.capacity {
+            var result = other
+            result.mergeIncremental(self)
+            self = result
+            return
+        }
+        self = Self.mergeRebuilding(self, other)
+    }
+
+    /// The merge by definition: all combined counters, sorted canonically, the first
+    /// `max(capacity)` kept.
+    static func mergeRebuilding(_ a: SpaceSaving, _ b: SpaceSaving) -> SpaceSaving {
+        let boundA = a.unmonitoredBound
+        let boundB = b.unmonitoredBound
+        let mine = Array(a.storage.entryBuffer)
+        let theirs = Array(b.storage.entryBuffer)
+        var merged: [Entry] = []
+        merged.reserveCapacity(mine.count + theirs.count)
+        for var e in mine {
+            let j = b.storage.find(e.item, hash: e.hash)
+            e.count = saturatingAdd(e.count, j >= 0 ? theirs[j].count : boundB)
+            e.error = saturatingAdd(e.error, j >= 0 ? theirs[j].error : boundB)
+            merged.append(e)
+        }
+        for var e in theirs where a.storage.find(e.item, hash: e.hash) < 0 {
+            e.count = saturatingAdd(e.count, boundA)
+            e.error = saturatingAdd(e.error, boundA)
+            merged.append(e)
+        }
+        return SpaceSaving(capacity: max(a.capacity, b.capacity), truncated: a.truncated || b.truncated, entries: merged)
+    }
+
+    /// `merge` for `other.capacity <= capacity`, updating this summary in place.
+    private mutating func mergeIncremental(_ other: SpaceSaving) {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        let s = storage
         let boundSelf = unmonitoredBound
         let boundOther = other.unmonitoredBound
-        var merged: [(item: ScalarValue, count: Int64, error: Int64)] = []
-        merged.reserveCapacity(mine.count + theirs.count)
-        for e in mine {
-            let j = other.storage.find(e.item, hash: e.hash)
-            if j >= 0 {
-                merged.append((e.item, Self.saturatingAdd(e.count, theirs[j].count), Self.saturatingAdd(e.error, theirs[j].error)))
-            } else {
-                merged.append((e.item, Self.saturatingAdd(e.count, boundOther), Self.saturatingAdd(e.error, boundOther)))
+        let theirs = Array(other.storage.entryBuffer)
+        let sharedSlots = theirs.map { s.find($0.item, hash: $0.hash) }
+        // Every counter of ours gets the other side's bound; shared ones then get the rest of
+        // the other side's count (>= its bound), which only moves them later in heap order.
+        if boundOther > 0 { s.bumpAll(boundOther) }
+        for (k, e) in theirs.enumerated() where sharedSlots[k] >= 0 {
+            s.bump(sharedSlots[k], count: e.count &- boundOther, error: e.error &- boundOther)
+        }
+        truncated = truncated || other.truncated
+        // New items enter with our bound; when full, each competes with the counter that comes
+        // last in retention order (the heap's root). Keeping the top `capacity` one item at a
+        // time gives the same set as sorting everything at once.
+        for (k, e) in theirs.enumerated() where sharedSlots[k] < 0 {
+            let entry = Entry(item: e.item, count: Self.saturatingAdd(e.count, boundSelf),
+                              error: Self.saturatingAdd(e.error, boundSelf), hash: e.hash)
+            if s.count < capacity {
+                s.append(entry)
+                s.index(s.count - 1)
+                if s.count == capacity { s.buildHeap() }
+                continue
             }
+            truncated = true
+            if Self.retainedBefore(entry, s.entry(s.heapSlot(0))) { s.replaceRoot(with: entry) }
         }
-        for e in theirs where storage.find(e.item, hash: e.hash) < 0 {
-            merged.append((e.item, Self.saturatingAdd(e.count, boundSelf), Self.saturatingAdd(e.error, boundSelf)))
-        }
-        self = SpaceSaving(capacity: newCapacity, truncated: truncated || other.truncated, counters: merged)
     }
 
     public static func == (lhs: SpaceSaving, rhs: SpaceSaving) -> Bool {
         guard lhs.capacity == rhs.capacity, lhs.truncated == rhs.truncated, lhs.count == rhs.count else { return false }
         let r = rhs.storage
-        for e in lhs.storage.entries {
+        for e in lhs.storage.entryBuffer {
             let j = r.find(e.item, hash: e.hash)
-            guard j >= 0, r.entries[j].count == e.count, r.entries[j].error == e.error else { return false }
+            guard j >= 0, r.entry(j).count == e.count, r.entry(j).error == e.error else { return false }
         }
         return true
     }
@@ -322,17 +492,20 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
     // MARK: - Internals
 
     /// Checks the internal invariants (for tests): every counter is found through the index,
-    /// the index holds exactly the counters, and the heap (when kept) is a valid min-heap.
+    /// the index holds exactly the counters, and the heap (when kept) is valid.
     func isConsistent() -> Bool {
         let s = storage
-        guard s.table.filter({ $0 >= 0 }).count == s.entries.count else { return false }
-        for (i, e) in s.entries.enumerated() where s.find(e.item, hash: e.hash) != i { return false }
-        if s.entries.count == capacity {
-            guard s.heap.count == capacity else { return false }
-            for (pos, slot) in s.heap.enumerated() {
-                guard Int(s.heapPosition[Int(slot)]) == pos else { return false }
-                if pos > 0 && s.entries[Int(s.heap[(pos - 1) / 2])].count > s.entries[Int(slot)].count { return false }
+        guard s.indexedCount() == s.count else { return false }
+        for (i, e) in s.entryBuffer.enumerated() where s.find(e.item, hash: e.hash) != i { return false }
+        if s.count == capacity {
+            guard s.heapCount == capacity, let e = s.entries else { return false }
+            for pos in 0..<s.heapCount {
+                let slot = s.heapSlot(pos)
+                guard s.heapPosition(slot) == pos else { return false }
+                if pos > 0 && Storage.heapBefore(e, slot, s.heapSlot((pos - 1) / 2)) { return false }
             }
+        } else if s.hasHeap {
+            return false
         }
         return true
     }
@@ -341,6 +514,16 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
     static func canonicalBefore(_ a: (item: ScalarValue, count: Int64, error: Int64),
                                 _ b: (item: ScalarValue, count: Int64, error: Int64)) -> Bool {
         if a.count != b.count { return a.count > b.count }
+        return ScalarValue.totalOrder(a.item, b.item) < 0
+    }
+
+    /// Retention order, which decides the counters a full summary drops: larger count first,
+    /// then smaller stable hash, then smaller item. (Hashes make ties cheap to break; any
+    /// fixed total order keeps merges deterministic and commutative.)
+    @inline(__always)
+    static func retainedBefore(_ a: Entry, _ b: Entry) -> Bool {
+        if a.count != b.count { return a.count > b.count }
+        if a.hash != b.hash { return a.hash < b.hash }
         return ScalarValue.totalOrder(a.item, b.item) < 0
     }
 

@@ -140,6 +140,37 @@ struct SpaceSavingTests {
         #expect(s.counter(for: .string("a"))!.count == 5)
     }
 
+    @Test func inPlaceMergeEqualsTheDefinition() {
+        // merge() folds small summaries in place; the result must equal the merge by
+        // definition (sort everything, keep the top capacity), truncated or not, ties included.
+        var rng = AggRNG(seed: 0x5EED)
+        func summary(capacity: Int, rows: Int) -> SpaceSaving {
+            var s = SpaceSaving(capacity: capacity)
+            for _ in 0..<rows {
+                let idx = rng.below(30)
+                s.add(idx % 3 == 0 ? .string("s\(idx)") : .int(Int64(idx)), count: Int64(1 + rng.below(2)))
+            }
+            return s
+        }
+        for trial in 0..<2000 {
+            let big = summary(capacity: [4, 8, 20][rng.below(3)], rows: rng.below(60))
+            let small = summary(capacity: [1, 2, 4, 16][rng.below(4)], rows: rng.below(8))
+            let expected = SpaceSaving.mergeRebuilding(big, small)
+            let a = big.merged(with: small)
+            let b = small.merged(with: big)
+            #expect(a == expected, "trial \(trial): \(big) + \(small) → \(a), expected \(expected)")
+            #expect(b == expected, "trial \(trial)")
+            #expect(a.isConsistent() && b.isConsistent())
+        }
+        // Per-row combine of lifted singletons into a full summary stays cheap and correct.
+        let m = Monoid(.topk(k: 1))
+        var acc = try! m.lift(.int(0), millis: 0)
+        for i in 1..<5000 { try! m.combine(into: &acc, try! m.lift(.int(Int64(i % 700)), millis: 0)) }
+        guard case .topk(let folded) = acc else { Issue.record("not topk"); return }
+        #expect(folded.isConsistent())
+        #expect(folded.truncated)
+    }
+
     @Test func indexStaysConsistentUnderChurn() {
         // Many evictions with colliding small tables: backward-shift deletion must keep every
         // monitored item reachable.

@@ -57,7 +57,9 @@ public struct BucketCalendar: Sendable {
             return
         }
         guard let tz = TimeZone(identifier: identifier) else {
-            throw AggregationError("unknown time zone '\(identifier)' (expected an IANA name such as \"UTC\" or \"Europe/Berlin\", or an offset such as \"+05:30\")")
+            throw AggregationError(
+                "unknown time zone '\(identifier)' (expected an IANA name such as \"UTC\" or \"Europe/Berlin\", or an offset such as \"+05:30\")"
+            )
         }
         let segments = ZoneSegments(timeZone: tz)
         if !segments.hasTransitions {
@@ -107,7 +109,8 @@ public struct BucketCalendar: Sendable {
         case .daily: return Civil.floorTo(start &+ f, Civil.millisPerDay) &+ Civil.millisPerDay &- f
         case .monthly:
             let date = Civil.date(days: Civil.floorDiv(start &+ f, Civil.millisPerDay))
-            let next = date.month == 12
+            let next =
+                date.month == 12
                 ? Civil.days(year: date.year &+ 1, month: 1, day: 1)
                 : Civil.days(year: date.year, month: date.month + 1, day: 1)
             return next &* Civil.millisPerDay &- f

@@ -27,11 +27,11 @@ enum Civil {
         // Count years from March so that the leap day is the last day of the year.
         let y = month <= 2 ? year - 1 : year
         let era = floorDiv(y, 400)
-        let yearOfEra = y - era * 400                                   // 0...399
-        let shiftedMonth = month > 2 ? month - 3 : month + 9             // March = 0
-        let dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1           // 0...365
+        let yearOfEra = y - era * 400  // 0...399
+        let shiftedMonth = month > 2 ? month - 3 : month + 9  // March = 0
+        let dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1  // 0...365
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * daysPer400Years + dayOfEra - 719_468                // 0000-03-01 → 1970-01-01
+        return era * daysPer400Years + dayOfEra - 719_468  // 0000-03-01 → 1970-01-01
     }
 
     /// The Gregorian date of a day number.
@@ -39,10 +39,10 @@ enum Civil {
     static func date(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days &+ 719_468
         let era = floorDiv(z, daysPer400Years)
-        let dayOfEra = z &- era &* daysPer400Years                      // 0...146096
+        let dayOfEra = z &- era &* daysPer400Years  // 0...146096
         let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
         let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153                      // March = 0
+        let shiftedMonth = (5 * dayOfYear + 2) / 153  // March = 0
         let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
         let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
         return (yearOfEra &+ era &* 400 &+ (month <= 2 ? 1 : 0), month, day)

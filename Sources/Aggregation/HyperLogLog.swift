@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A HyperLogLog distinct-count sketch with precision p = 14 (16384 registers, standard error
@@ -233,13 +233,18 @@ public struct HyperLogLog: Sendable, Equatable {
         var i = 0
         var j = 0
         while i < a.count && j < b.count {
-            let ka = a[i] >> 6, kb = b[j] >> 6
+            let ka = a[i] >> 6
+            let kb = b[j] >> 6
             if ka < kb {
-                out.append(a[i]); i += 1
+                out.append(a[i])
+                i += 1
             } else if kb < ka {
-                out.append(b[j]); j += 1
+                out.append(b[j])
+                j += 1
             } else {
-                out.append(max(a[i], b[j])); i += 1; j += 1
+                out.append(max(a[i], b[j]))
+                i += 1
+                j += 1
             }
         }
         if i < a.count { out.append(contentsOf: a[i...]) }

@@ -68,12 +68,12 @@ public enum PartialValue: Sendable, Equatable {
 
     public static func == (lhs: PartialValue, rhs: PartialValue) -> Bool {
         switch (lhs, rhs) {
-        case let (.int(a), .int(b)): return a == b
-        case let (.double(a), .double(b)): return a == b || (a.isNaN && b.isNaN)
-        case let (.string(a), .string(b)): return utf8Compare(a, b) == 0
-        case let (.timed(m1, v1), .timed(m2, v2)): return m1 == m2 && v1 == v2
-        case let (.hll(a), .hll(b)): return a == b
-        case let (.topk(a), .topk(b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a == b || (a.isNaN && b.isNaN)
+        case (.string(let a), .string(let b)): return utf8Compare(a, b) == 0
+        case (.timed(let m1, let v1), .timed(let m2, let v2)): return m1 == m2 && v1 == v2
+        case (.hll(let a), .hll(let b)): return a == b
+        case (.topk(let a), .topk(let b)): return a == b
         default: return false
         }
     }
@@ -262,13 +262,13 @@ public struct Monoid: Sendable, Equatable {
         switch kind {
         case .sum:
             switch (acc, b) {
-            case let (.int(x), .int(y)):
+            case (.int(let x), .int(let y)):
                 let (s, o) = x.addingReportingOverflow(y)
                 if o { throw AggregationError.overflow }
                 acc = .int(s)
-            case let (.int(x), .double(y)): acc = .double(Double(x) + y)
-            case let (.double(x), .int(y)): acc = .double(x + Double(y))
-            case let (.double(x), .double(y)): acc = .double(x + y)
+            case (.int(let x), .double(let y)): acc = .double(Double(x) + y)
+            case (.double(let x), .int(let y)): acc = .double(x + Double(y))
+            case (.double(let x), .double(let y)): acc = .double(x + y)
             default: throw mismatch(acc, b)
             }
         case .count:
@@ -305,9 +305,9 @@ public struct Monoid: Sendable, Equatable {
     public func accepts(_ p: PartialValue) -> Bool {
         switch (kind, p) {
         case (.sum, .int), (.sum, .double), (.count, .int),
-             (.min, .int), (.min, .double), (.min, .string),
-             (.max, .int), (.max, .double), (.max, .string),
-             (.first, .timed), (.last, .timed), (.distinct, .hll), (.topk, .topk):
+            (.min, .int), (.min, .double), (.min, .string),
+            (.max, .int), (.max, .double), (.max, .string),
+            (.first, .timed), (.last, .timed), (.distinct, .hll), (.topk, .topk):
             return true
         default:
             return false
@@ -322,18 +322,19 @@ public struct Monoid: Sendable, Equatable {
     @inline(__always)
     static func order(_ a: PartialValue, _ b: PartialValue, _ kind: MonoidKind) throws -> Int {
         switch (a, b) {
-        case let (.int(x), .int(y)):
+        case (.int(let x), .int(let y)):
             return x < y ? -1 : (x == y ? 0 : 1)
-        case let (.double(x), .double(y)):
-            let kx = doubleOrderKey(x), ky = doubleOrderKey(y)
+        case (.double(let x), .double(let y)):
+            let kx = doubleOrderKey(x)
+            let ky = doubleOrderKey(y)
             return kx < ky ? -1 : (kx == ky ? 0 : 1)
-        case let (.int(x), .double(y)):
+        case (.int(let x), .double(let y)):
             let c = compareIntDouble(x, y)
             return c != 0 ? c : -1
-        case let (.double(x), .int(y)):
+        case (.double(let x), .int(let y)):
             let c = compareIntDouble(y, x)
             return c != 0 ? -c : 1
-        case let (.string(x), .string(y)):
+        case (.string(let x), .string(let y)):
             return utf8Compare(x, y)
         default:
             throw AggregationError("\(kind.name) cannot combine a \(a.caseName) partial with a \(b.caseName) partial")

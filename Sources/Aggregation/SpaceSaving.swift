@@ -211,9 +211,11 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
         /// Heap order: the reverse of `retainedBefore`, so the root is the counter to drop next.
         @inline(__always)
         static func heapBefore(_ e: UnsafeMutablePointer<Entry>, _ a: Int, _ b: Int) -> Bool {
-            let ca = e[a].count, cb = e[b].count
+            let ca = e[a].count
+            let cb = e[b].count
             if ca != cb { return ca < cb }
-            let ha = e[a].hash, hb = e[b].hash
+            let ha = e[a].hash
+            let hb = e[b].hash
             if ha != hb { return ha > hb }
             return ScalarValue.totalOrder(e[a].item, e[b].item) > 0
         }
@@ -444,7 +446,8 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
             e.error = saturatingAdd(e.error, boundA)
             merged.append(e)
         }
-        return SpaceSaving(capacity: max(a.capacity, b.capacity), truncated: a.truncated || b.truncated, entries: merged)
+        return SpaceSaving(
+            capacity: max(a.capacity, b.capacity), truncated: a.truncated || b.truncated, entries: merged)
     }
 
     /// `merge` for `other.capacity <= capacity`, updating this summary in place.
@@ -466,8 +469,9 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
         // last in retention order (the heap's root). Keeping the top `capacity` one item at a
         // time gives the same set as sorting everything at once.
         for (k, e) in theirs.enumerated() where sharedSlots[k] < 0 {
-            let entry = Entry(item: e.item, count: Self.saturatingAdd(e.count, boundSelf),
-                              error: Self.saturatingAdd(e.error, boundSelf), hash: e.hash)
+            let entry = Entry(
+                item: e.item, count: Self.saturatingAdd(e.count, boundSelf),
+                error: Self.saturatingAdd(e.error, boundSelf), hash: e.hash)
             if s.count < capacity {
                 s.append(entry)
                 s.index(s.count - 1)
@@ -511,8 +515,10 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
     }
 
     @inline(__always)
-    static func canonicalBefore(_ a: (item: ScalarValue, count: Int64, error: Int64),
-                                _ b: (item: ScalarValue, count: Int64, error: Int64)) -> Bool {
+    static func canonicalBefore(
+        _ a: (item: ScalarValue, count: Int64, error: Int64),
+        _ b: (item: ScalarValue, count: Int64, error: Int64)
+    ) -> Bool {
         if a.count != b.count { return a.count > b.count }
         return ScalarValue.totalOrder(a.item, b.item) < 0
     }
@@ -547,6 +553,7 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
 extension SpaceSaving: CustomStringConvertible {
     public var description: String {
         let shown = counters.prefix(20).map { "\($0.item)=\($0.count)±\($0.error)" }.joined(separator: ", ")
-        return "SpaceSaving(capacity: \(capacity), truncated: \(truncated), \(count) counters: [\(shown)\(count > 20 ? ", ..." : "")])"
+        return
+            "SpaceSaving(capacity: \(capacity), truncated: \(truncated), \(count) counters: [\(shown)\(count > 20 ? ", ..." : "")])"
     }
 }

@@ -252,7 +252,8 @@ final class ZoneTable: @unchecked Sendable {
         case .monthly:
             let d = segments.dayNumber(containing: start)
             let date = Civil.date(days: d)
-            let next = date.month == 12
+            let next =
+                date.month == 12
                 ? Civil.days(year: date.year &+ 1, month: 1, day: 1)
                 : Civil.days(year: date.year, month: date.month + 1, day: 1)
             return segments.firstInstant(atOrAfterLocal: next &* Civil.millisPerDay)

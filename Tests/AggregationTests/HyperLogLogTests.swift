@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("HyperLogLog")
@@ -59,7 +60,8 @@ struct HyperLogLogTests {
     }
 
     @Test func mergeOfOverlappingSetsIsTheUnion() {
-        var a = HyperLogLog(), b = HyperLogLog()
+        var a = HyperLogLog()
+        var b = HyperLogLog()
         for i in 0..<600_000 { a.insert(.int(Int64(i))) }
         for i in 400_000..<1_000_000 { b.insert(.int(Int64(i))) }
         let u = a.merged(with: b)
@@ -69,7 +71,8 @@ struct HyperLogLogTests {
         for i in 0..<1_000_000 { direct.insert(.int(Int64(i))) }
         #expect(u == direct)
         // Small sparse sets merge exactly too.
-        var c = HyperLogLog(), d = HyperLogLog()
+        var c = HyperLogLog()
+        var d = HyperLogLog()
         for i in 0..<300 { c.insert(.int(Int64(i))) }
         for i in 200..<700 { d.insert(.int(Int64(i))) }
         #expect(c.merged(with: d).estimate == 700)
@@ -112,7 +115,8 @@ struct HyperLogLogTests {
     @Test func representationDependsOnlyOnTheSet() {
         var rng = AggRNG(seed: 99)
         let values = (0..<5000).map { _ in rng.next() }
-        var a = HyperLogLog(), b = HyperLogLog()
+        var a = HyperLogLog()
+        var b = HyperLogLog()
         for v in values { a.insert(hash: v) }
         for v in values.reversed() { b.insert(hash: v) }
         #expect(a == b)
@@ -157,7 +161,10 @@ struct StableHashTests {
         #expect(HyperLogLog.hash(.int(1)) != HyperLogLog.hash(.bool(true)))
         #expect(HyperLogLog.hash(.double(0.0)) == HyperLogLog.hash(.double(-0.0)))
         #expect(HyperLogLog.hash(.double(.nan)) == HyperLogLog.hash(.double(Double(bitPattern: 0x7FF0_0000_0000_0001))))
-        for s in ["", "a", "abcdefg", "abcdefgh", "abcdefghi", "0123456789abcdef", "0123456789abcdefg", String(repeating: "xyz", count: 50)] {
+        for s in [
+            "", "a", "abcdefg", "abcdefgh", "abcdefghi", "0123456789abcdef", "0123456789abcdefg",
+            String(repeating: "xyz", count: 50),
+        ] {
             let viaBytes = Array(s.utf8).withUnsafeBytes { HyperLogLog.hash(bytes: $0) }
             #expect(HyperLogLog.hash(.string(s)) == viaBytes, "\(s)")
         }

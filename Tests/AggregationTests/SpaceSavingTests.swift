@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("SpaceSaving")
@@ -36,9 +37,15 @@ struct SpaceSavingTests {
         #expect(top.map(\.item) == expected.map(\.item))
         #expect(top.map(\.count) == expected.map(\.count))
         // Merging exact summaries split from the same stream stays exact.
-        var a = SpaceSaving(k: 10), b = SpaceSaving(k: 10)
+        var a = SpaceSaving(k: 10)
+        var b = SpaceSaving(k: 10)
         for (i, (item, n)) in truth.enumerated() {
-            if i % 3 == 0 { a.add(item, count: n) } else { b.add(item, count: 1); b.add(item, count: n - 1) }
+            if i % 3 == 0 {
+                a.add(item, count: n)
+            } else {
+                b.add(item, count: 1)
+                b.add(item, count: n - 1)
+            }
         }
         #expect(a.merged(with: b) == s)
         #expect(b.merged(with: a) == s)
@@ -57,7 +64,9 @@ struct SpaceSavingTests {
         }
         #expect(s.truncated)
         #expect(s.isConsistent())
-        let trueTop = truth.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { $0.key }
+        let trueTop = truth.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map {
+            $0.key
+        }
         let reported = s.top(10).map { item -> Int in
             guard case .int(let v) = item.item else { return -1 }
             return Int(v)
@@ -166,7 +175,10 @@ struct SpaceSavingTests {
         let m = Monoid(.topk(k: 1))
         var acc = try! m.lift(.int(0), millis: 0)
         for i in 1..<5000 { try! m.combine(into: &acc, try! m.lift(.int(Int64(i % 700)), millis: 0)) }
-        guard case .topk(let folded) = acc else { Issue.record("not topk"); return }
+        guard case .topk(let folded) = acc else {
+            Issue.record("not topk")
+            return
+        }
         #expect(folded.isConsistent())
         #expect(folded.truncated)
     }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The time windows a pipeline can bucket rows into.
 public enum WindowKind: String, Sendable, CaseIterable, Codable {
     case minute, hourly, daily, monthly, lifetime
@@ -56,18 +54,18 @@ public struct BucketCalendar: Sendable {
             zone = nil
             return
         }
-        guard let tz = TimeZone(identifier: identifier) else {
+        guard let info = ZoneTableCache.shared.zone(for: identifier) else {
             throw AggregationError(
                 "unknown time zone '\(identifier)' (expected an IANA name such as \"UTC\" or \"Europe/Berlin\", or an offset such as \"+05:30\")"
             )
         }
-        let segments = ZoneSegments(timeZone: tz)
-        if !segments.hasTransitions {
-            fixedOffset = segments.offsets[0]
+        switch info {
+        case .fixed(let offset):
+            fixedOffset = offset
             zone = nil
-        } else {
+        case .table(let table):
             fixedOffset = 0
-            zone = ZoneTableCache.shared.table(for: identifier) { ZoneTable(segments: segments) }
+            zone = table
         }
     }
 

@@ -279,18 +279,28 @@ final class ZoneTable: @unchecked Sendable {
     }
 }
 
-/// Process-wide cache of zone tables, so that calendars of one zone share one table.
+/// What a time zone needs: a fixed offset, or a table of its transitions.
+enum ZoneInfo: Sendable {
+    case fixed(Int64)
+    case table(ZoneTable)
+}
+
+/// Process-wide cache of zones by identifier, so that calendars of one zone share one table and
+/// only the first `BucketCalendar` of a zone reads Foundation's transitions.
 final class ZoneTableCache: @unchecked Sendable {
     static let shared = ZoneTableCache()
     private let lock = NSLock()
-    private var tables: [String: ZoneTable] = [:]
+    private var zones: [String: ZoneInfo] = [:]
 
-    func table(for identifier: String, _ make: () -> ZoneTable) -> ZoneTable {
+    /// The zone for an IANA identifier, or nil when Foundation does not know it.
+    func zone(for identifier: String) -> ZoneInfo? {
         lock.lock()
         defer { lock.unlock() }
-        if let t = tables[identifier] { return t }
-        let t = make()
-        tables[identifier] = t
-        return t
+        if let z = zones[identifier] { return z }
+        guard let tz = TimeZone(identifier: identifier) else { return nil }
+        let segments = ZoneSegments(timeZone: tz)
+        let z: ZoneInfo = segments.hasTransitions ? .table(ZoneTable(segments: segments)) : .fixed(segments.offsets[0])
+        zones[identifier] = z
+        return z
     }
 }

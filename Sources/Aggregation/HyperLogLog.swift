@@ -124,7 +124,24 @@ public struct HyperLogLog: Sendable, Equatable {
             }
             return
         }
-        let entry = Self.sparseEntry(hash)
+        insertSparse(Self.sparseEntry(hash))
+    }
+
+    /// Adds one sparse entry (in either mode).
+    @inline(__always)
+    mutating func insertEntry(_ entry: UInt32) {
+        if isDense {
+            let (i, r) = Self.denseFromSparse(entry)
+            words.withUnsafeMutableBytes { regs in
+                if regs[i] < r { regs[i] = r }
+            }
+        } else {
+            insertSparse(entry)
+        }
+    }
+
+    @inline(__always)
+    private mutating func insertSparse(_ entry: UInt32) {
         let key = entry >> 6
         // Position = number of entries whose index is below key. Binary search narrows the
         // range to at most 64 entries; then a branch-free count finishes (it vectorizes, and
@@ -216,6 +233,17 @@ public struct HyperLogLog: Sendable, Equatable {
             words = w
             isDense = true
         case (false, false):
+            // One lifted row (or a few) goes in place; larger sketches merge in one pass.
+            if other.words.count <= 8 {
+                for e in other.words { insertEntry(e) }
+                return
+            }
+            if words.count <= 8 {
+                var result = other
+                for e in words { result.insertEntry(e) }
+                self = result
+                return
+            }
             let merged = Self.mergeSparse(words, other.words)
             if merged.count > Self.sparseLimit {
                 words = Self.denseWords(fromSparse: merged)

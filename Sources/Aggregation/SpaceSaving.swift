@@ -6,9 +6,9 @@
 /// false) the summary is exact: counts are true counts and errors are 0. Once truncated, an
 /// item that is not monitored occurred at most `minCount` times (`unmonitoredBound`).
 ///
-/// Layout: one copy-on-write storage object holding the counters in one array, an
+/// Layout: one copy-on-write storage object holding the counters in one buffer, an
 /// open-addressing index keyed by the stable `HyperLogLog.hash` of each item (no per-process
-/// seeded hashing, no dictionary), and, once full, a binary heap whose root is the counter to
+/// seeded hashing, no dictionary; summaries of up to 8 counters just scan the hashes), and, once full, a binary heap whose root is the counter to
 /// drop next (smallest count; ties by larger stable hash), replaced in O(log capacity). `add`
 /// of a monitored item is a hash probe and an increment.
 ///
@@ -117,7 +117,12 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
 
         @inline(__always)
         func find(_ item: ScalarValue, hash: UInt64) -> Int {
-            guard let t = table else { return -1 }
+            guard let t = table else {
+                // Up to `linearLimit` counters: no index, a scan of the hashes.
+                guard let e = entries else { return -1 }
+                for slot in 0..<count where e[slot].hash == hash && e[slot].item == item { return slot }
+                return -1
+            }
             let e = entries.unsafelyUnwrapped
             let mask = tableSize - 1
             var i = Int(truncatingIfNeeded: hash) & mask
@@ -129,8 +134,13 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
             }
         }
 
+        /// Small summaries (most keys) keep no index: a scan of up to this many hashes is as
+        /// fast as a probe, and saves an allocation per summary.
+        static let linearLimit = 8
+
         /// Adds entry `slot` to the index, growing it at half load.
         func index(_ slot: Int) {
+            if count <= Self.linearLimit { return }
             if count * 2 > tableSize {
                 rebuildTable()
                 return
@@ -147,7 +157,7 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
             table?.deallocate()
             table = nil
             tableSize = 0
-            guard count > 0, let e = entries else { return }
+            guard count > Self.linearLimit, let e = entries else { return }
             var size = 8
             while size < count * 2 { size *= 2 }
             let t = UnsafeMutablePointer<Int32>.allocate(capacity: size)
@@ -164,13 +174,13 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
 
         /// Number of occupied index slots (for consistency checks).
         func indexedCount() -> Int {
-            guard let table else { return 0 }
+            guard let table else { return count <= Self.linearLimit ? count : -1 }
             return (0..<tableSize).filter { table[$0] >= 0 }.count
         }
 
         /// Removes entry `slot` from the index (backward-shift deletion keeps probes short).
         func unindex(_ slot: Int) {
-            let t = table.unsafelyUnwrapped
+            guard let t = table else { return }
             let e = entries.unsafelyUnwrapped
             let mask = tableSize - 1
             var i = Int(truncatingIfNeeded: e[slot].hash) & mask
@@ -456,19 +466,29 @@ public struct SpaceSaving: @unchecked Sendable, Equatable {
         let s = storage
         let boundSelf = unmonitoredBound
         let boundOther = other.unmonitoredBound
-        let theirs = Array(other.storage.entryBuffer)
-        let sharedSlots = theirs.map { s.find($0.item, hash: $0.hash) }
+        let theirs = other.storage.entryBuffer  // a different object from `s`: no aliasing
         // Every counter of ours gets the other side's bound; shared ones then get the rest of
         // the other side's count (>= its bound), which only moves them later in heap order.
         if boundOther > 0 { s.bumpAll(boundOther) }
-        for (k, e) in theirs.enumerated() where sharedSlots[k] >= 0 {
-            s.bump(sharedSlots[k], count: e.count &- boundOther, error: e.error &- boundOther)
+        var fresh = 0
+        for e in theirs {
+            let slot = s.find(e.item, hash: e.hash)
+            if slot >= 0 {
+                s.bump(slot, count: e.count &- boundOther, error: e.error &- boundOther)
+            } else {
+                fresh += 1
+            }
         }
         truncated = truncated || other.truncated
+        if fresh == 0 { return }
         // New items enter with our bound; when full, each competes with the counter that comes
         // last in retention order (the heap's root). Keeping the top `capacity` one item at a
-        // time gives the same set as sorting everything at once.
-        for (k, e) in theirs.enumerated() where sharedSlots[k] < 0 {
+        // time gives the same set as sorting everything at once. (Items are looked up before
+        // any is added: `other`'s items are distinct, so a new one is never found again.)
+        var newItems: [Entry] = []
+        newItems.reserveCapacity(fresh)
+        for e in theirs where s.find(e.item, hash: e.hash) < 0 { newItems.append(e) }
+        for e in newItems {
             let entry = Entry(
                 item: e.item, count: Self.saturatingAdd(e.count, boundSelf),
                 error: Self.saturatingAdd(e.error, boundSelf), hash: e.hash)

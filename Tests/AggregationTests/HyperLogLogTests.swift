@@ -112,6 +112,27 @@ struct HyperLogLogTests {
         #expect(bigger.merged(with: h) == bigger)
     }
 
+    @Test func foldingLiftedRowsEqualsInserting() throws {
+        // Per-row lift + combine(into:) takes the in-place path; across the dense switch too.
+        let m = Monoid(.distinct)
+        var acc = try m.lift(.int(-1), millis: 0)
+        var direct = HyperLogLog()
+        direct.insert(.int(-1))
+        for i in 0..<6000 {
+            let v = ScalarValue.string("row-\(i % 5000)")
+            try m.combine(into: &acc, try m.lift(v, millis: 0))
+            direct.insert(v)
+            if i == 100 || i == 4500 { #expect(acc == .hll(direct)) }
+        }
+        #expect(acc == .hll(direct))
+        guard case .hll(let h) = acc else { return }
+        #expect(h.isDense)
+        // A small sketch merged into a big one, and the other way round.
+        var small = HyperLogLog()
+        for i in 0..<5 { small.insert(.int(Int64(i))) }
+        #expect(small.merged(with: h) == h.merged(with: small))
+    }
+
     @Test func representationDependsOnlyOnTheSet() {
         var rng = AggRNG(seed: 99)
         let values = (0..<5000).map { _ in rng.next() }

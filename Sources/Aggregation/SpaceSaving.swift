@@ -8,9 +8,10 @@
 ///
 /// Layout: one copy-on-write storage object holding the counters in one buffer, an
 /// open-addressing index keyed by the stable `HyperLogLog.hash` of each item (no per-process
-/// seeded hashing, no dictionary; summaries of up to 8 counters just scan the hashes), and, once full, a binary heap whose root is the counter to
-/// drop next (smallest count; ties by larger stable hash), replaced in O(log capacity). `add`
-/// of a monitored item is a hash probe and an increment.
+/// seeded hashing, no dictionary; summaries of up to 8 counters just scan the hashes), and,
+/// once full, a binary heap whose root is the counter to drop next (smallest count; ties by
+/// larger stable hash), replaced in O(log capacity). `add` of a monitored item is a hash probe
+/// and an increment.
 ///
 /// Equality is semantic: same capacity, same `truncated` flag, same set of counters
 /// (regardless of their internal order). Items are kept in one representation per equal value

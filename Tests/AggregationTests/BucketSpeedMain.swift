@@ -37,12 +37,12 @@
                 return acc
             }
             print("loop only: \(format(baseline / Double(n))) ns/element")
-        for zone in ["Australia/Sydney", "Australia/Sydney"] {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try BucketCalendar(timeZone: zone)
-            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-            print("BucketCalendar(timeZone: \"\(zone)\"): \(format(ms)) ms")
-        }
+            for zone in ["Australia/Sydney", "Australia/Sydney"] {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try BucketCalendar(timeZone: zone)
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                print("BucketCalendar(timeZone: \"\(zone)\"): \(format(ms)) ms")
+            }
             for zone in ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"] {
                 let cal = try BucketCalendar(timeZone: zone)
                 var line = zone.padding(toLength: 18, withPad: " ", startingAt: 0)

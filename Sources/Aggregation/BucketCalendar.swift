@@ -1,5 +1,3 @@
-import Foundation
-
 /// The time windows a pipeline can bucket rows into.
 public enum WindowKind: String, Sendable, CaseIterable, Codable {
     case minute, hourly, daily, monthly, lifetime
@@ -30,6 +28,8 @@ public struct BucketCalendar: Sendable {
     let fixedOffset: Int64
     /// The zone's table when its offset ever changes; nil for UTC and fixed offsets.
     let zone: ZoneTable?
+    /// Day-of-month table for monthly buckets without a zone table.
+    let civil = CivilTable.shared
 
     /// The bucket start of the lifetime window.
     public static let lifetimeBucket: Int64 = Int64.min
@@ -54,16 +54,18 @@ public struct BucketCalendar: Sendable {
             zone = nil
             return
         }
-        guard let tz = TimeZone(identifier: identifier) else {
-            throw AggregationError("unknown time zone '\(identifier)' (expected an IANA name such as \"UTC\" or \"Europe/Berlin\", or an offset such as \"+05:30\")")
+        guard let info = ZoneTableCache.shared.zone(for: identifier) else {
+            throw AggregationError(
+                "unknown time zone '\(identifier)' (expected an IANA name such as \"UTC\" or \"Europe/Berlin\", or an offset such as \"+05:30\")"
+            )
         }
-        let segments = ZoneSegments(timeZone: tz)
-        if !segments.hasTransitions {
-            fixedOffset = segments.offsets[0]
+        switch info {
+        case .fixed(let offset):
+            fixedOffset = offset
             zone = nil
-        } else {
+        case .table(let table):
             fixedOffset = 0
-            zone = ZoneTableCache.shared.table(for: identifier) { ZoneTable(segments: segments) }
+            zone = table
         }
     }
 
@@ -89,8 +91,7 @@ public struct BucketCalendar: Sendable {
         case .daily: return Civil.floorTo(millis &+ f, Civil.millisPerDay) &- f
         case .monthly:
             let days = Civil.floorDiv(millis &+ f, Civil.millisPerDay)
-            let first = days &- (Civil.date(days: days).day &- 1)
-            return first &* Civil.millisPerDay &- f
+            return (days &- civil.daysSinceMonthStart(days)) &* Civil.millisPerDay &- f
         case .lifetime: return Self.lifetimeBucket
         }
     }
@@ -106,7 +107,8 @@ public struct BucketCalendar: Sendable {
         case .daily: return Civil.floorTo(start &+ f, Civil.millisPerDay) &+ Civil.millisPerDay &- f
         case .monthly:
             let date = Civil.date(days: Civil.floorDiv(start &+ f, Civil.millisPerDay))
-            let next = date.month == 12
+            let next =
+                date.month == 12
                 ? Civil.days(year: date.year &+ 1, month: 1, day: 1)
                 : Civil.days(year: date.year, month: date.month + 1, day: 1)
             return next &* Civil.millisPerDay &- f

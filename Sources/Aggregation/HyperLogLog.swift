@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A HyperLogLog distinct-count sketch with precision p = 14 (16384 registers, standard error
@@ -19,6 +19,9 @@ import Darwin
 ///   conversion is exact: a sparse entry's index's top 14 bits are the dense index, and its
 ///   dense rank follows from the next 11 index bits and the sparse rank.
 ///
+/// Both modes live in one `[UInt32]` (dense: 4096 words read as 16384 bytes), so the sketch is
+/// a single reference, which keeps per-row folds through `PartialValue` cheap.
+///
 /// The representation is a function of the set of inserted hashes only (not of insertion or
 /// merge order), so equal sets give equal sketches. Dense estimates use Ertl's improved raw
 /// estimator (register histogram, no bias tables), accurate from 0 to far beyond 10^9.
@@ -28,37 +31,58 @@ public struct HyperLogLog: Sendable, Equatable {
     static let sparsePrecision = 25
     /// Largest sparse entry count; one more converts to dense (4 bytes × 4096 = 16 KiB).
     public static let sparseLimit = 4096
+    static let denseWords = registerCount / 4
 
-    /// Sorted sparse entries (`index25 << 6 | rank`); empty in dense mode.
-    private(set) var sparse: [UInt32]
-    /// Dense registers; empty in sparse mode.
-    private(set) var registers: [UInt8]
+    /// Sparse: sorted entries `index25 << 6 | rank`. Dense: the registers, 4 per word, register
+    /// i at byte offset i of the array's memory.
+    private var words: [UInt32]
+    public private(set) var isDense: Bool
 
     public init() {
-        sparse = []
-        registers = []
+        words = []
+        isDense = false
     }
 
+    /// A sparse sketch from sorted, distinct-index entries (as decoded).
     init(sparse: [UInt32]) {
-        self.sparse = sparse
-        self.registers = []
+        words = sparse
+        isDense = false
     }
 
+    /// A dense sketch from 16384 registers (as decoded).
     init(registers: [UInt8]) {
-        self.sparse = []
-        self.registers = registers
+        precondition(registers.count == Self.registerCount)
+        var w = [UInt32](repeating: 0, count: Self.denseWords)
+        w.withUnsafeMutableBytes { dst in
+            registers.withUnsafeBytes { dst.copyMemory(from: $0) }
+        }
+        words = w
+        isDense = true
     }
-
-    public var isDense: Bool { !registers.isEmpty }
 
     /// True when nothing was inserted.
-    public var isEmpty: Bool { sparse.isEmpty && registers.isEmpty }
+    public var isEmpty: Bool { words.isEmpty }
 
     /// Number of sparse entries (0 in dense mode).
-    public var sparseCount: Int { sparse.count }
+    public var sparseCount: Int { isDense ? 0 : words.count }
 
     /// Bytes of payload held (4 per sparse entry, or 16384 dense).
-    public var byteSize: Int { isDense ? registers.count : sparse.count * 4 }
+    public var byteSize: Int { words.count * 4 }
+
+    /// The sparse entries (empty in dense mode).
+    var sparse: [UInt32] { isDense ? [] : words }
+
+    /// The dense registers (empty in sparse mode).
+    var registers: [UInt8] {
+        guard isDense else { return [] }
+        return words.withUnsafeBytes { Array($0) }
+    }
+
+    /// Runs `body` on the 16384 dense register bytes (dense mode only).
+    func withRegisterBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        precondition(isDense)
+        return try words.withUnsafeBytes(body)
+    }
 
     @inline(__always)
     static func sparseEntry(_ hash: UInt64) -> UInt32 {
@@ -93,31 +117,59 @@ public struct HyperLogLog: Sendable, Equatable {
 
     /// Adds one hashed value (use `HyperLogLog.hash(_:)` or `hash(bytes:)`).
     public mutating func insert(hash: UInt64) {
-        if !registers.isEmpty {
+        if isDense {
             let (i, r) = Self.denseIndexRank(hash)
-            registers.withUnsafeMutableBufferPointer { regs in
+            words.withUnsafeMutableBytes { regs in
                 if regs[i] < r { regs[i] = r }
             }
             return
         }
-        let entry = Self.sparseEntry(hash)
-        let key = entry >> 6
-        // Binary search for the first entry whose index is >= key.
-        var lo = 0
-        var hi = sparse.count
-        let found: Bool = sparse.withUnsafeBufferPointer { s in
-            while lo < hi {
-                let mid = (lo &+ hi) >> 1
-                if s[mid] >> 6 < key { lo = mid + 1 } else { hi = mid }
+        insertSparse(Self.sparseEntry(hash))
+    }
+
+    /// Adds one sparse entry (in either mode).
+    @inline(__always)
+    mutating func insertEntry(_ entry: UInt32) {
+        if isDense {
+            let (i, r) = Self.denseFromSparse(entry)
+            words.withUnsafeMutableBytes { regs in
+                if regs[i] < r { regs[i] = r }
             }
-            return lo < s.count && s[lo] >> 6 == key
+        } else {
+            insertSparse(entry)
         }
-        if found {
-            if sparse[lo] & 63 < entry & 63 { sparse[lo] = entry }
+    }
+
+    @inline(__always)
+    private mutating func insertSparse(_ entry: UInt32) {
+        let key = entry >> 6
+        // Position = number of entries whose index is below key. Binary search narrows the
+        // range to at most 64 entries; then a branch-free count finishes (it vectorizes, and
+        // unlike the search's last steps it has no unpredictable branches).
+        let position: Int = words.withUnsafeBufferPointer { s in
+            var lo = 0
+            var hi = s.count
+            while hi - lo > 64 {
+                let mid = (lo &+ hi) >> 1
+                if s[mid] >> 6 < key { lo = mid &+ 1 } else { hi = mid }
+            }
+            guard lo < hi, let p = s.baseAddress else { return lo }
+            // (index - key) wraps to a value with the top bit set exactly when index < key
+            // (both are below 2^25).
+            var below: UInt32 = 0
+            var i = lo
+            while i < hi {
+                below &+= ((p[i] >> 6) &- key) >> 31
+                i &+= 1
+            }
+            return lo &+ Int(below)
+        }
+        if position < words.count && words[position] >> 6 == key {
+            if words[position] & 63 < entry & 63 { words[position] = entry }
             return
         }
-        sparse.insert(entry, at: lo)
-        if sparse.count > Self.sparseLimit { convertToDense() }
+        words.insert(entry, at: position)
+        if words.count > Self.sparseLimit { convertToDense() }
     }
 
     /// Adds one value by its stable hash.
@@ -127,19 +179,19 @@ public struct HyperLogLog: Sendable, Equatable {
     }
 
     mutating func convertToDense() {
-        registers = Self.denseRegisters(fromSparse: sparse)
-        sparse = []
+        words = Self.denseWords(fromSparse: words)
+        isDense = true
     }
 
-    static func denseRegisters(fromSparse sparse: [UInt32]) -> [UInt8] {
-        var regs = [UInt8](repeating: 0, count: registerCount)
-        regs.withUnsafeMutableBufferPointer { r in
+    static func denseWords(fromSparse sparse: [UInt32]) -> [UInt32] {
+        var w = [UInt32](repeating: 0, count: denseWords)
+        w.withUnsafeMutableBytes { r in
             for e in sparse {
                 let (i, rank) = denseFromSparse(e)
                 if r[i] < rank { r[i] = rank }
             }
         }
-        return regs
+        return w
     }
 
     /// The union of two sketches (as if every value of both had been inserted into one).
@@ -158,35 +210,46 @@ public struct HyperLogLog: Sendable, Equatable {
         }
         switch (isDense, other.isDense) {
         case (true, true):
-            registers.withUnsafeMutableBufferPointer { a in
-                other.registers.withUnsafeBufferPointer { b in
+            words.withUnsafeMutableBytes { a in
+                other.words.withUnsafeBytes { b in
                     for i in 0..<Self.registerCount { a[i] = max(a[i], b[i]) }
                 }
             }
         case (true, false):
-            registers.withUnsafeMutableBufferPointer { r in
-                for e in other.sparse {
+            words.withUnsafeMutableBytes { r in
+                for e in other.words {
                     let (i, rank) = Self.denseFromSparse(e)
                     if r[i] < rank { r[i] = rank }
                 }
             }
         case (false, true):
-            var regs = other.registers
-            regs.withUnsafeMutableBufferPointer { r in
-                for e in sparse {
+            var w = other.words
+            w.withUnsafeMutableBytes { r in
+                for e in words {
                     let (i, rank) = Self.denseFromSparse(e)
                     if r[i] < rank { r[i] = rank }
                 }
             }
-            registers = regs
-            sparse = []
+            words = w
+            isDense = true
         case (false, false):
-            let merged = Self.mergeSparse(sparse, other.sparse)
+            // One lifted row (or a few) goes in place; larger sketches merge in one pass.
+            if other.words.count <= 8 {
+                for e in other.words { insertEntry(e) }
+                return
+            }
+            if words.count <= 8 {
+                var result = other
+                for e in words { result.insertEntry(e) }
+                self = result
+                return
+            }
+            let merged = Self.mergeSparse(words, other.words)
             if merged.count > Self.sparseLimit {
-                sparse = []
-                registers = Self.denseRegisters(fromSparse: merged)
+                words = Self.denseWords(fromSparse: merged)
+                isDense = true
             } else {
-                sparse = merged
+                words = merged
             }
         }
     }
@@ -198,13 +261,18 @@ public struct HyperLogLog: Sendable, Equatable {
         var i = 0
         var j = 0
         while i < a.count && j < b.count {
-            let ka = a[i] >> 6, kb = b[j] >> 6
+            let ka = a[i] >> 6
+            let kb = b[j] >> 6
             if ka < kb {
-                out.append(a[i]); i += 1
+                out.append(a[i])
+                i += 1
             } else if kb < ka {
-                out.append(b[j]); j += 1
+                out.append(b[j])
+                j += 1
             } else {
-                out.append(max(a[i], b[j])); i += 1; j += 1
+                out.append(max(a[i], b[j]))
+                i += 1
+                j += 1
             }
         }
         if i < a.count { out.append(contentsOf: a[i...]) }
@@ -218,20 +286,18 @@ public struct HyperLogLog: Sendable, Equatable {
         if !isDense {
             // Linear counting over the 2^25 sparse buckets.
             let m = Double(1 << Self.sparsePrecision)
-            let n = Double(sparse.count)
+            let n = Double(words.count)
             return Int64((m * log(m / (m - n))).rounded())
         }
-        return Int64(Self.ertlEstimate(registers).rounded())
+        return Int64(words.withUnsafeBytes { Self.ertlEstimate($0) }.rounded())
     }
 
     /// Ertl (2017), "New cardinality estimation algorithms for HyperLogLog sketches":
     /// the improved raw estimator over the register-value histogram.
-    static func ertlEstimate(_ regs: [UInt8]) -> Double {
+    static func ertlEstimate(_ regs: UnsafeRawBufferPointer) -> Double {
         let q = 64 - precision  // 50; register values are 0...q+1
         var histogram = [Int](repeating: 0, count: q + 2)
-        regs.withUnsafeBufferPointer { r in
-            for v in r { histogram[Int(v)] += 1 }
-        }
+        for v in regs { histogram[Int(v)] += 1 }
         let m = Double(registerCount)
         var z = m * tau(1 - Double(histogram[q + 1]) / m)
         var k = q
@@ -274,10 +340,9 @@ public struct HyperLogLog: Sendable, Equatable {
 
     public static func == (lhs: HyperLogLog, rhs: HyperLogLog) -> Bool {
         switch (lhs.isDense, rhs.isDense) {
-        case (false, false): return lhs.sparse == rhs.sparse
-        case (true, true): return lhs.registers == rhs.registers
-        case (true, false): return lhs.registers == denseRegisters(fromSparse: rhs.sparse)
-        case (false, true): return denseRegisters(fromSparse: lhs.sparse) == rhs.registers
+        case (false, false), (true, true): return lhs.words == rhs.words
+        case (true, false): return lhs.words == denseWords(fromSparse: rhs.words)
+        case (false, true): return denseWords(fromSparse: lhs.words) == rhs.words
         }
     }
 }

@@ -68,12 +68,12 @@ public enum PartialValue: Sendable, Equatable {
 
     public static func == (lhs: PartialValue, rhs: PartialValue) -> Bool {
         switch (lhs, rhs) {
-        case let (.int(a), .int(b)): return a == b
-        case let (.double(a), .double(b)): return a == b || (a.isNaN && b.isNaN)
-        case let (.string(a), .string(b)): return utf8Compare(a, b) == 0
-        case let (.timed(m1, v1), .timed(m2, v2)): return m1 == m2 && v1 == v2
-        case let (.hll(a), .hll(b)): return a == b
-        case let (.topk(a), .topk(b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a == b || (a.isNaN && b.isNaN)
+        case (.string(let a), .string(let b)): return utf8Compare(a, b) == 0
+        case (.timed(let m1, let v1), .timed(let m2, let v2)): return m1 == m2 && v1 == v2
+        case (.hll(let a), .hll(let b)): return a == b
+        case (.topk(let a), .topk(let b)): return a == b
         default: return false
         }
     }
@@ -160,41 +160,80 @@ public struct Monoid: Sendable, Equatable {
     }
 
     /// Folds one row into an accumulator in place; `nil` means "no rows yet". Equivalent to
-    /// `acc = acc.map { combine($0, lift(value)) } ?? lift(value)`, but sketches are updated in
-    /// place without allocating per row.
+    /// `acc = acc.map { combine($0, lift(value)) } ?? lift(value)`, but without building the
+    /// lifted partial, and sketches are updated in place (no per-row allocation).
+    @inline(__always)
     public func accumulate(into acc: inout PartialValue?, _ value: ScalarValue?, millis: Int64) throws {
-        guard var current = acc else {
+        if case .none = acc {
             acc = try lift(value, millis: millis)
             return
         }
-        acc = nil  // leaves `current` uniquely referenced, so sketches mutate in place
-        defer { acc = current }
-        try accumulate(into: &current, value, millis: millis)
+        try accumulate(into: &acc!, value, millis: millis)
     }
 
     /// Folds one row into an existing accumulator in place.
     public func accumulate(into acc: inout PartialValue, _ value: ScalarValue?, millis: Int64) throws {
-        switch kind {
-        case .count:
+        if case .count = kind {
             guard case .int(let c) = acc else { throw mismatch(acc) }
             let (s, o) = c.addingReportingOverflow(1)
             if o { throw AggregationError.overflow }
             acc = .int(s)
+            return
+        }
+        guard let value else { return try throwNull() }
+        switch kind {
+        case .count:
+            return
+        case .sum:
+            switch acc {
+            case .int(let x):
+                switch value {
+                case .int(let y):
+                    let (s, o) = x.addingReportingOverflow(y)
+                    if o { throw AggregationError.overflow }
+                    acc = .int(s)
+                case .double(let y): acc = .double(Double(x) + y)
+                default: _ = try lift(value, millis: millis)
+                }
+            case .double(let x):
+                switch value {
+                case .int(let y): acc = .double(x + Double(y))
+                case .double(let y): acc = .double(x + y)
+                default: _ = try lift(value, millis: millis)
+                }
+            default:
+                throw mismatch(acc)
+            }
+        case .min, .max:
+            let lifted: PartialValue
+            switch value {
+            case .int(let v): lifted = .int(v)
+            case .double(let d): lifted = .double(d)
+            case .string(let s): lifted = .string(s)
+            case .bool: lifted = try lift(value, millis: millis)
+            }
+            let c = try Self.order(lifted, acc, kind)
+            if kind == .min ? c < 0 : c > 0 { acc = lifted }
+        case .first:
+            guard case .timed(let m, let v) = acc else { throw mismatch(acc) }
+            if millis < m || (millis == m && ScalarValue.totalOrder(value, v) < 0) {
+                acc = .timed(millis: millis, value: value)
+            }
+        case .last:
+            guard case .timed(let m, let v) = acc else { throw mismatch(acc) }
+            if millis > m || (millis == m && ScalarValue.totalOrder(value, v) > 0) {
+                acc = .timed(millis: millis, value: value)
+            }
         case .distinct:
-            guard let value else { return try throwNull() }
             guard case .hll(var h) = acc else { throw mismatch(acc) }
-            acc = .int(0)
+            acc = .int(0)  // leaves `h` uniquely referenced, so it mutates in place
             h.insert(hash: HyperLogLog.hash(value))
             acc = .hll(h)
         case .topk:
-            guard let value else { return try throwNull() }
             guard case .topk(var s) = acc else { throw mismatch(acc) }
-            acc = .int(0)
+            acc = .int(0)  // leaves `s` uniquely referenced, so it mutates in place
             s.add(value)
             acc = .topk(s)
-        case .sum, .min, .max, .first, .last:
-            let lifted = try lift(value, millis: millis)
-            try combine(into: &acc, lifted)
         }
     }
 
@@ -223,13 +262,13 @@ public struct Monoid: Sendable, Equatable {
         switch kind {
         case .sum:
             switch (acc, b) {
-            case let (.int(x), .int(y)):
+            case (.int(let x), .int(let y)):
                 let (s, o) = x.addingReportingOverflow(y)
                 if o { throw AggregationError.overflow }
                 acc = .int(s)
-            case let (.int(x), .double(y)): acc = .double(Double(x) + y)
-            case let (.double(x), .int(y)): acc = .double(x + Double(y))
-            case let (.double(x), .double(y)): acc = .double(x + y)
+            case (.int(let x), .double(let y)): acc = .double(Double(x) + y)
+            case (.double(let x), .int(let y)): acc = .double(x + Double(y))
+            case (.double(let x), .double(let y)): acc = .double(x + y)
             default: throw mismatch(acc, b)
             }
         case .count:
@@ -266,9 +305,9 @@ public struct Monoid: Sendable, Equatable {
     public func accepts(_ p: PartialValue) -> Bool {
         switch (kind, p) {
         case (.sum, .int), (.sum, .double), (.count, .int),
-             (.min, .int), (.min, .double), (.min, .string),
-             (.max, .int), (.max, .double), (.max, .string),
-             (.first, .timed), (.last, .timed), (.distinct, .hll), (.topk, .topk):
+            (.min, .int), (.min, .double), (.min, .string),
+            (.max, .int), (.max, .double), (.max, .string),
+            (.first, .timed), (.last, .timed), (.distinct, .hll), (.topk, .topk):
             return true
         default:
             return false
@@ -283,18 +322,19 @@ public struct Monoid: Sendable, Equatable {
     @inline(__always)
     static func order(_ a: PartialValue, _ b: PartialValue, _ kind: MonoidKind) throws -> Int {
         switch (a, b) {
-        case let (.int(x), .int(y)):
+        case (.int(let x), .int(let y)):
             return x < y ? -1 : (x == y ? 0 : 1)
-        case let (.double(x), .double(y)):
-            let kx = doubleOrderKey(x), ky = doubleOrderKey(y)
+        case (.double(let x), .double(let y)):
+            let kx = doubleOrderKey(x)
+            let ky = doubleOrderKey(y)
             return kx < ky ? -1 : (kx == ky ? 0 : 1)
-        case let (.int(x), .double(y)):
+        case (.int(let x), .double(let y)):
             let c = compareIntDouble(x, y)
             return c != 0 ? c : -1
-        case let (.double(x), .int(y)):
+        case (.double(let x), .int(let y)):
             let c = compareIntDouble(y, x)
             return c != 0 ? -c : 1
-        case let (.string(x), .string(y)):
+        case (.string(let x), .string(let y)):
             return utf8Compare(x, y)
         default:
             throw AggregationError("\(kind.name) cannot combine a \(a.caseName) partial with a \(b.caseName) partial")

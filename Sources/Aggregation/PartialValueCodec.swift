@@ -32,11 +32,19 @@ extension Monoid {
     public static let encodingVersion: UInt8 = 1
 
     enum Tag: UInt8 {
-        case int = 0x01, double = 0x02, string = 0x03, timed = 0x04, hll = 0x05, topk = 0x06
+        case int = 0x01
+        case double = 0x02
+        case string = 0x03
+        case timed = 0x04
+        case hll = 0x05
+        case topk = 0x06
     }
 
     enum ScalarTag: UInt8 {
-        case int = 0x01, double = 0x02, string = 0x03, bool = 0x04
+        case int = 0x01
+        case double = 0x02
+        case string = 0x03
+        case bool = 0x04
     }
 
     /// Serializes a partial (see the format above).
@@ -68,7 +76,7 @@ extension Monoid {
             out.append(UInt8(HyperLogLog.precision))
             if h.isDense {
                 out.append(1)
-                out.append(contentsOf: h.registers)
+                h.withRegisterBytes { out.append(contentsOf: $0) }
             } else {
                 out.append(0)
                 out.append(UInt8(HyperLogLog.sparsePrecision))
@@ -95,7 +103,8 @@ extension Monoid {
         var r = ByteReader(bytes)
         let version = try r.u8()
         guard version == Self.encodingVersion else {
-            throw AggregationError("partial value: unsupported format version \(version) (expected \(Self.encodingVersion))")
+            throw AggregationError(
+                "partial value: unsupported format version \(version) (expected \(Self.encodingVersion))")
         }
         let tagByte = try r.u8()
         guard let tag = Tag(rawValue: tagByte) else {
@@ -122,7 +131,8 @@ extension Monoid {
             case 0:
                 let sp = try r.u8()
                 guard Int(sp) == HyperLogLog.sparsePrecision else {
-                    throw AggregationError("partial value: hll sparse precision \(sp) is not \(HyperLogLog.sparsePrecision)")
+                    throw AggregationError(
+                        "partial value: hll sparse precision \(sp) is not \(HyperLogLog.sparsePrecision)")
                 }
                 let n = Int(try r.u32())
                 guard n <= HyperLogLog.sparseLimit else {
@@ -238,7 +248,8 @@ struct ByteReader {
 
     func need(_ n: Int) throws {
         guard n >= 0, n <= remaining else {
-            throw AggregationError("partial value: truncated (needs \(n) more bytes at offset \(position), has \(remaining))")
+            throw AggregationError(
+                "partial value: truncated (needs \(n) more bytes at offset \(position), has \(remaining))")
         }
     }
 

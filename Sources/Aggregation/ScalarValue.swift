@@ -13,10 +13,10 @@ public enum ScalarValue: Sendable, Hashable {
 
     public static func == (lhs: ScalarValue, rhs: ScalarValue) -> Bool {
         switch (lhs, rhs) {
-        case let (.int(a), .int(b)): return a == b
-        case let (.double(a), .double(b)): return a == b || (a.isNaN && b.isNaN)
-        case let (.string(a), .string(b)): return utf8Compare(a, b) == 0
-        case let (.bool(a), .bool(b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a == b || (a.isNaN && b.isNaN)
+        case (.string(let a), .string(let b)): return utf8Compare(a, b) == 0
+        case (.bool(let a), .bool(let b)): return a == b
         default: return false
         }
     }
@@ -57,12 +57,13 @@ public enum ScalarValue: Sendable, Hashable {
     /// Returns -1, 0 or 1.
     public static func totalOrder(_ a: ScalarValue, _ b: ScalarValue) -> Int {
         switch (a, b) {
-        case let (.int(x), .int(y)): return x < y ? -1 : (x == y ? 0 : 1)
-        case let (.double(x), .double(y)):
-            let kx = doubleOrderKey(x), ky = doubleOrderKey(y)
+        case (.int(let x), .int(let y)): return x < y ? -1 : (x == y ? 0 : 1)
+        case (.double(let x), .double(let y)):
+            let kx = doubleOrderKey(x)
+            let ky = doubleOrderKey(y)
             return kx < ky ? -1 : (kx == ky ? 0 : 1)
-        case let (.string(x), .string(y)): return utf8Compare(x, y)
-        case let (.bool(x), .bool(y)): return x == y ? 0 : (x ? 1 : -1)
+        case (.string(let x), .string(let y)): return utf8Compare(x, y)
+        case (.bool(let x), .bool(let y)): return x == y ? 0 : (x ? 1 : -1)
         default:
             return a.kindRank < b.kindRank ? -1 : 1
         }
@@ -134,7 +135,8 @@ func compareBytes(_ pa: UnsafeRawBufferPointer, _ pb: UnsafeRawBufferPointer) ->
         }
     }
     while i < n {
-        let x = pa[i], y = pb[i]
+        let x = pa[i]
+        let y = pb[i]
         if x != y { return x < y ? -1 : 1 }
         i += 1
     }

@@ -10,7 +10,8 @@
 ///   `w0`, `w1`) updates `state = fold(w0 ^ K2, w1 ^ state ^ K3)`. The last 1...16 bytes are
 ///   read as two little-endian words (for 9...16 bytes: the first 8 and the last 8 bytes, which
 ///   overlap; for 1...8 bytes: the bytes packed into `w0`, and `w1 = 0`) and folded the same
-///   way. Finally `fold(state ^ K4, length ^ K5)` and an xor-shift `h ^ (h >> 29)`.
+///   way (empty input has no tail step). Finally `fold(state ^ K4, length ^ K5)` and an
+///   xor-shift `h ^ (h >> 29)`.
 /// * A single word (ints, doubles, bools): `fold(fold(x ^ seed ^ K0, K6) ^ K4, K5 ^ seed)`,
 ///   then the same xor-shift.
 ///

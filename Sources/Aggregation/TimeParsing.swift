@@ -79,7 +79,8 @@ extension BucketCalendar {
         if trimmed == "lifetime" { return Self.lifetimeBucket }
         guard let (local, offset) = Self.scanTime(Array(trimmed.utf8)) else {
             throw AggregationError(
-                "invalid time '\(text)': expected a date (\"2026-05-08\"), a month (\"2026-05\"), an RFC 3339 instant (\"2026-05-08T14:00:00Z\", \"2026-05-08T14:00:00.123+02:00\") or \"lifetime\"")
+                "invalid time '\(text)': expected a date (\"2026-05-08\"), a month (\"2026-05\"), an RFC 3339 instant (\"2026-05-08T14:00:00Z\", \"2026-05-08T14:00:00.123+02:00\") or \"lifetime\""
+            )
         }
         if let offset { return local &- offset }
         return instant(ofLocal: local)
@@ -109,7 +110,8 @@ extension BucketCalendar {
         if s.atEnd { return (local, nil) }
         guard s.accept("T") || s.accept("t") || s.accept(" ") else { return nil }
         guard let hour = s.fixedDigits(2), hour <= 23, s.accept(":"),
-              let minute = s.fixedDigits(2), minute <= 59 else { return nil }
+            let minute = s.fixedDigits(2), minute <= 59
+        else { return nil }
         local += hour * Civil.millisPerHour + minute * Civil.millisPerMinute
         if s.accept(":") {
             // 60 is a leap second; it is read as the first second of the next minute.
@@ -152,7 +154,8 @@ extension BucketCalendar {
 public func parseDuration(_ s: String) throws -> Int64 {
     let u = Array(s.trimmingSpaces().utf8)
     func fail(_ why: String) -> AggregationError {
-        AggregationError("invalid duration '\(s)': \(why) (expected e.g. \"30d\", \"12h\", \"15m\", \"45s\", \"2w\", \"500ms\")")
+        AggregationError(
+            "invalid duration '\(s)': \(why) (expected e.g. \"30d\", \"12h\", \"15m\", \"45s\", \"2w\", \"500ms\")")
     }
     guard !u.isEmpty else { throw fail("empty") }
     var scanner = TextScanner(u)

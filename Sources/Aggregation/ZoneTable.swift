@@ -144,12 +144,16 @@ final class ZoneTable: @unchecked Sendable {
     private let segmentAtDay: UnsafeMutablePointer<Int32>
     /// Daily bucket start of each local table day (dayCount + 1 entries).
     private let dayStart: UnsafeMutablePointer<Int64>
+    /// Days since the first of the month of each table day (shared, owned by `civil`).
+    private let civil: CivilTable
+    private let sinceMonthStart: UnsafeMutablePointer<UInt8>
 
     init(segments: ZoneSegments) {
         self.segments = segments
-        firstDay = Civil.days(year: 1899, month: 11, day: 1)
-        let lastDay = Civil.days(year: 2100, month: 3, day: 1)
-        dayCount = Int(lastDay - firstDay)
+        firstDay = CivilTable.firstDay
+        dayCount = CivilTable.count
+        civil = CivilTable.shared
+        sinceMonthStart = civil.sinceMonthStart
         firstDayMillis = firstDay * Civil.millisPerDay
         fastLow = Civil.days(year: 1900, month: 1, day: 1) * Civil.millisPerDay
         fastHigh = Civil.days(year: 2100, month: 1, day: 1) * Civil.millisPerDay
@@ -216,8 +220,7 @@ final class ZoneTable: @unchecked Sendable {
             case .daily: return dayStart[fastDayIndex(t)]
             case .monthly:
                 let j = fastDayIndex(t)
-                let day = Civil.date(days: firstDay + Int64(j)).day
-                return dayStart[j - Int(day - 1)]
+                return dayStart[j - Int(sinceMonthStart[j])]
             case .lifetime: return BucketCalendar.lifetimeBucket
             }
         }
@@ -249,7 +252,8 @@ final class ZoneTable: @unchecked Sendable {
         case .monthly:
             let d = segments.dayNumber(containing: start)
             let date = Civil.date(days: d)
-            let next = date.month == 12
+            let next =
+                date.month == 12
                 ? Civil.days(year: date.year &+ 1, month: 1, day: 1)
                 : Civil.days(year: date.year, month: date.month + 1, day: 1)
             return segments.firstInstant(atOrAfterLocal: next &* Civil.millisPerDay)
@@ -275,18 +279,28 @@ final class ZoneTable: @unchecked Sendable {
     }
 }
 
-/// Process-wide cache of zone tables, so that calendars of one zone share one table.
+/// What a time zone needs: a fixed offset, or a table of its transitions.
+enum ZoneInfo: Sendable {
+    case fixed(Int64)
+    case table(ZoneTable)
+}
+
+/// Process-wide cache of zones by identifier, so that calendars of one zone share one table and
+/// only the first `BucketCalendar` of a zone reads Foundation's transitions.
 final class ZoneTableCache: @unchecked Sendable {
     static let shared = ZoneTableCache()
     private let lock = NSLock()
-    private var tables: [String: ZoneTable] = [:]
+    private var zones: [String: ZoneInfo] = [:]
 
-    func table(for identifier: String, _ make: () -> ZoneTable) -> ZoneTable {
+    /// The zone for an IANA identifier, or nil when Foundation does not know it.
+    func zone(for identifier: String) -> ZoneInfo? {
         lock.lock()
         defer { lock.unlock() }
-        if let t = tables[identifier] { return t }
-        let t = make()
-        tables[identifier] = t
-        return t
+        if let z = zones[identifier] { return z }
+        guard let tz = TimeZone(identifier: identifier) else { return nil }
+        let segments = ZoneSegments(timeZone: tz)
+        let z: ZoneInfo = segments.hasTransitions ? .table(ZoneTable(segments: segments)) : .fixed(segments.offsets[0])
+        zones[identifier] = z
+        return z
     }
 }

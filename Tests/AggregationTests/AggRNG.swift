@@ -75,7 +75,9 @@ enum Gen {
                 case 1: return .double(Double(Int64(rng.below(41)) - 20) / 2)
                 case 2: return .double([-0.0, 0.0, .nan, .infinity, -.infinity][rng.below(5)])
                 case 3: return .int([Int64.min, Int64.max, 0, 9_007_199_254_740_993][rng.below(4)])
-                case 4: return .double([9_007_199_254_740_992.0, -9.223372036854775808e18, 9.223372036854775808e18][rng.below(3)])
+                case 4:
+                    return .double(
+                        [9_007_199_254_740_992.0, -9.223372036854775808e18, 9.223372036854775808e18][rng.below(3)])
                 default: return .int(Int64(rng.below(5)))
                 }
             }
@@ -97,7 +99,9 @@ enum Gen {
 
     /// A random partial: lift 1...maxRows random rows and fold them. Strings and numbers are not
     /// mixed for min/max within one partial list (`stringsOnly` picks which).
-    static func partial(_ monoid: Monoid, _ rng: inout AggRNG, maxRows: Int = 6, stringsForMinMax: Bool) throws -> PartialValue {
+    static func partial(_ monoid: Monoid, _ rng: inout AggRNG, maxRows: Int = 6, stringsForMinMax: Bool) throws
+        -> PartialValue
+    {
         let rows = 1 + rng.below(maxRows)
         var acc: PartialValue? = nil
         for _ in 0..<rows {
@@ -122,7 +126,7 @@ enum Gen {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("Partial value encoding")
@@ -68,14 +69,18 @@ struct CodecTests {
         #expect(Monoid(.sum).encode(.int(1)) == [1, 0x01, 1, 0, 0, 0, 0, 0, 0, 0])
         #expect(Monoid(.sum).encode(.double(1)) == [1, 0x02, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F])
         #expect(Monoid(.min).encode(.string("hé")) == [1, 0x03, 3, 0, 0, 0, 0x68, 0xC3, 0xA9])
-        #expect(Monoid(.first).encode(.timed(millis: -1, value: .bool(true)))
+        #expect(
+            Monoid(.first).encode(.timed(millis: -1, value: .bool(true)))
                 == [1, 0x04, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x04, 1])
         #expect(Monoid(.distinct).encode(.hll(HyperLogLog())) == [1, 0x05, 14, 0, 25, 0, 0, 0, 0])
         var s = SpaceSaving(capacity: 2)
         s.add(.int(5), count: 3)
-        #expect(Monoid(.topk(k: 1)).encode(.topk(s))
-                == [1, 0x06, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-                    0x01, 5, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(
+            Monoid(.topk(k: 1)).encode(.topk(s))
+                == [
+                    1, 0x06, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+                    0x01, 5, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                ])
         var dense = HyperLogLog()
         for i in 0..<10_000 { dense.insert(.int(Int64(i))) }
         #expect(dense.isDense)
@@ -86,10 +91,10 @@ struct CodecTests {
         let sum = Monoid(.sum)
         let good = sum.encode(.int(7))
         #expect(throws: AggregationError.self) { try sum.decode([]) }
-        #expect(throws: AggregationError.self) { try sum.decode([2] + good.dropFirst()) }   // version
-        #expect(throws: AggregationError.self) { try sum.decode([1, 0x7F]) }               // tag
+        #expect(throws: AggregationError.self) { try sum.decode([2] + good.dropFirst()) }  // version
+        #expect(throws: AggregationError.self) { try sum.decode([1, 0x7F]) }  // tag
         #expect(throws: AggregationError.self) { try sum.decode(Array(good.dropLast())) }  // truncated
-        #expect(throws: AggregationError.self) { try sum.decode(good + [0]) }              // trailing
+        #expect(throws: AggregationError.self) { try sum.decode(good + [0]) }  // trailing
         // A partial of another monoid's shape.
         #expect(throws: AggregationError.self) { try sum.decode(Monoid(.min).encode(.string("a"))) }
         #expect(throws: AggregationError.self) { try Monoid(.count).decode(sum.encode(.double(1))) }
@@ -97,7 +102,8 @@ struct CodecTests {
         // Invalid UTF-8.
         #expect(throws: AggregationError.self) { try Monoid(.min).decode([1, 0x03, 1, 0, 0, 0, 0xFF]) }
         // HLL: unsorted sparse entries, bad rank, bad register.
-        let e1: UInt32 = 5 << 6 | 1, e2: UInt32 = 3 << 6 | 1
+        let e1: UInt32 = 5 << 6 | 1
+        let e2: UInt32 = 3 << 6 | 1
         var unsorted: [UInt8] = [1, 0x05, 14, 0, 25, 2, 0, 0, 0]
         for e in [e1, e2] { withUnsafeBytes(of: e.littleEndian) { unsorted += $0 } }
         #expect(throws: AggregationError.self) { try Monoid(.distinct).decode(unsorted) }

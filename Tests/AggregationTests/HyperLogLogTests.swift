@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("HyperLogLog")
@@ -59,7 +60,8 @@ struct HyperLogLogTests {
     }
 
     @Test func mergeOfOverlappingSetsIsTheUnion() {
-        var a = HyperLogLog(), b = HyperLogLog()
+        var a = HyperLogLog()
+        var b = HyperLogLog()
         for i in 0..<600_000 { a.insert(.int(Int64(i))) }
         for i in 400_000..<1_000_000 { b.insert(.int(Int64(i))) }
         let u = a.merged(with: b)
@@ -69,7 +71,8 @@ struct HyperLogLogTests {
         for i in 0..<1_000_000 { direct.insert(.int(Int64(i))) }
         #expect(u == direct)
         // Small sparse sets merge exactly too.
-        var c = HyperLogLog(), d = HyperLogLog()
+        var c = HyperLogLog()
+        var d = HyperLogLog()
         for i in 0..<300 { c.insert(.int(Int64(i))) }
         for i in 200..<700 { d.insert(.int(Int64(i))) }
         #expect(c.merged(with: d).estimate == 700)
@@ -109,10 +112,32 @@ struct HyperLogLogTests {
         #expect(bigger.merged(with: h) == bigger)
     }
 
+    @Test func foldingLiftedRowsEqualsInserting() throws {
+        // Per-row lift + combine(into:) takes the in-place path; across the dense switch too.
+        let m = Monoid(.distinct)
+        var acc = try m.lift(.int(-1), millis: 0)
+        var direct = HyperLogLog()
+        direct.insert(.int(-1))
+        for i in 0..<6000 {
+            let v = ScalarValue.string("row-\(i % 5000)")
+            try m.combine(into: &acc, try m.lift(v, millis: 0))
+            direct.insert(v)
+            if i == 100 || i == 4500 { #expect(acc == .hll(direct)) }
+        }
+        #expect(acc == .hll(direct))
+        guard case .hll(let h) = acc else { return }
+        #expect(h.isDense)
+        // A small sketch merged into a big one, and the other way round.
+        var small = HyperLogLog()
+        for i in 0..<5 { small.insert(.int(Int64(i))) }
+        #expect(small.merged(with: h) == h.merged(with: small))
+    }
+
     @Test func representationDependsOnlyOnTheSet() {
         var rng = AggRNG(seed: 99)
         let values = (0..<5000).map { _ in rng.next() }
-        var a = HyperLogLog(), b = HyperLogLog()
+        var a = HyperLogLog()
+        var b = HyperLogLog()
         for v in values { a.insert(hash: v) }
         for v in values.reversed() { b.insert(hash: v) }
         #expect(a == b)
@@ -157,7 +182,10 @@ struct StableHashTests {
         #expect(HyperLogLog.hash(.int(1)) != HyperLogLog.hash(.bool(true)))
         #expect(HyperLogLog.hash(.double(0.0)) == HyperLogLog.hash(.double(-0.0)))
         #expect(HyperLogLog.hash(.double(.nan)) == HyperLogLog.hash(.double(Double(bitPattern: 0x7FF0_0000_0000_0001))))
-        for s in ["", "a", "abcdefg", "abcdefgh", "abcdefghi", "0123456789abcdef", "0123456789abcdefg", String(repeating: "xyz", count: 50)] {
+        for s in [
+            "", "a", "abcdefg", "abcdefgh", "abcdefghi", "0123456789abcdef", "0123456789abcdefg",
+            String(repeating: "xyz", count: 50),
+        ] {
             let viaBytes = Array(s.utf8).withUnsafeBytes { HyperLogLog.hash(bytes: $0) }
             #expect(HyperLogLog.hash(.string(s)) == viaBytes, "\(s)")
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 /// Every monoid kind the laws are checked for (topk with a small k; its default capacity of 100
@@ -150,10 +151,14 @@ struct MonoidSemanticsTests {
     }
 
     @Test func minMaxCompareIntsAndDoublesExactly() throws {
-        let mn = Monoid(.min), mx = Monoid(.max)
+        let mn = Monoid(.min)
+        let mx = Monoid(.max)
         // 2^53 + 1 is not a double; the exact comparison still orders it above 2^53.
-        #expect(try mx.combine(.int(9_007_199_254_740_993), .double(9_007_199_254_740_992)) == .int(9_007_199_254_740_993))
-        #expect(try mn.combine(.int(9_007_199_254_740_993), .double(9_007_199_254_740_992)) == .double(9_007_199_254_740_992))
+        #expect(
+            try mx.combine(.int(9_007_199_254_740_993), .double(9_007_199_254_740_992)) == .int(9_007_199_254_740_993))
+        #expect(
+            try mn.combine(.int(9_007_199_254_740_993), .double(9_007_199_254_740_992))
+                == .double(9_007_199_254_740_992))
         #expect(try mx.combine(.int(Int64.max), .double(9.223372036854775808e18)) == .double(9.223372036854775808e18))
         #expect(try mn.combine(.int(Int64.min), .double(-9.223372036854775808e18)) == .int(Int64.min))
         #expect(try mx.combine(.int(3), .double(2.5)) == .int(3))
@@ -162,7 +167,10 @@ struct MonoidSemanticsTests {
         #expect(try mn.combine(.double(1), .int(1)) == .int(1))
         #expect(try mx.combine(.int(1), .double(1)) == .double(1))
         let minZero = try mn.combine(.double(0.0), .double(-0.0))
-        guard case .double(let z) = minZero else { Issue.record("not a double"); return }
+        guard case .double(let z) = minZero else {
+            Issue.record("not a double")
+            return
+        }
         #expect(z.sign == .minus)
         // NaN is the largest number.
         guard case .double(let n) = try mx.combine(.double(.infinity), .double(.nan)) else { return }
@@ -175,7 +183,8 @@ struct MonoidSemanticsTests {
     }
 
     @Test func firstAndLastBreakTiesByValue() throws {
-        let first = Monoid(.first), last = Monoid(.last)
+        let first = Monoid(.first)
+        let last = Monoid(.last)
         let early = PartialValue.timed(millis: 1, value: .int(9))
         let late = PartialValue.timed(millis: 2, value: .int(0))
         #expect(try first.combine(late, early) == early)
@@ -230,7 +239,8 @@ struct MonoidSemanticsTests {
         var s = SpaceSaving(k: 2)
         for (item, n) in [("a", 3), ("b", 5), ("c", 3), ("d", 1)] { s.add(.string(item), count: Int64(n)) }
         s.add(.int(7), count: 3)
-        #expect(Monoid(.topk(k: 3)).renderJSON(.topk(s))
+        #expect(
+            Monoid(.topk(k: 3)).renderJSON(.topk(s))
                 == "[{\"item\": \"b\", \"count\": 5}, {\"item\": 7, \"count\": 3}, {\"item\": \"a\", \"count\": 3}]")
         #expect(Monoid(.topk(k: 1)).renderJSON(.topk(SpaceSaving(k: 1))) == "[]")
     }

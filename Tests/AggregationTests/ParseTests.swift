@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("Parsing times and durations")
@@ -41,12 +42,15 @@ struct ParseTests {
         #expect(try kolkata.parseTime("2026-05-09") == utc(2026, 5, 8, 18, 30))
     }
 
-    @Test("invalid times are rejected", arguments: [
-        "", "hello", "2026", "2026-5-8", "2026-13-01", "2026-00-10", "2026-02-30", "2025-02-29", "2026-05-08T24:00:00Z",
-        "2026-05-08T14:60:00Z", "2026-05-08T14:00:61Z", "2026-05-08T14Z", "2026-05-08T14:00:00+25:00",
-        "2026-05-08T14:00:00+02:60", "2026-05-08T14:00:00.Z", "2026-05-08T14:00:00ZZ", "2026-05-08X",
-        "2026-05-08T14:00:00 Z", "2026-05T14:00:00Z", "lifetimes", "123456789-01-01",
-    ])
+    @Test(
+        "invalid times are rejected",
+        arguments: [
+            "", "hello", "2026", "2026-5-8", "2026-13-01", "2026-00-10", "2026-02-30", "2025-02-29",
+            "2026-05-08T24:00:00Z",
+            "2026-05-08T14:60:00Z", "2026-05-08T14:00:61Z", "2026-05-08T14Z", "2026-05-08T14:00:00+25:00",
+            "2026-05-08T14:00:00+02:60", "2026-05-08T14:00:00.Z", "2026-05-08T14:00:00ZZ", "2026-05-08X",
+            "2026-05-08T14:00:00 Z", "2026-05T14:00:00Z", "lifetimes", "123456789-01-01",
+        ])
     func invalidTimes(_ text: String) throws {
         let cal = try BucketCalendar()
         let error = #expect(throws: AggregationError.self) { try cal.parseTime(text) }
@@ -67,9 +71,11 @@ struct ParseTests {
         #expect(try parseDuration("1m1ms") == 60_001)
     }
 
-    @Test("invalid durations are rejected", arguments: [
-        "", "5", "m", "5x", "-5m", "5M", "5 m", "1.5h", "h5", "5mss", "99999999999999999999d", "9999999999999d",
-    ])
+    @Test(
+        "invalid durations are rejected",
+        arguments: [
+            "", "5", "m", "5x", "-5m", "5M", "5 m", "1.5h", "h5", "5mss", "99999999999999999999d", "9999999999999d",
+        ])
     func invalidDurations(_ text: String) {
         let error = #expect(throws: AggregationError.self) { try parseDuration(text) }
         #expect(error?.message.contains("'\(text)'") == true)

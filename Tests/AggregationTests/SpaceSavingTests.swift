@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Aggregation
 
 @Suite("SpaceSaving")
@@ -36,9 +37,15 @@ struct SpaceSavingTests {
         #expect(top.map(\.item) == expected.map(\.item))
         #expect(top.map(\.count) == expected.map(\.count))
         // Merging exact summaries split from the same stream stays exact.
-        var a = SpaceSaving(k: 10), b = SpaceSaving(k: 10)
+        var a = SpaceSaving(k: 10)
+        var b = SpaceSaving(k: 10)
         for (i, (item, n)) in truth.enumerated() {
-            if i % 3 == 0 { a.add(item, count: n) } else { b.add(item, count: 1); b.add(item, count: n - 1) }
+            if i % 3 == 0 {
+                a.add(item, count: n)
+            } else {
+                b.add(item, count: 1)
+                b.add(item, count: n - 1)
+            }
         }
         #expect(a.merged(with: b) == s)
         #expect(b.merged(with: a) == s)
@@ -56,7 +63,10 @@ struct SpaceSavingTests {
             truth[r, default: 0] += 1
         }
         #expect(s.truncated)
-        let trueTop = truth.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { $0.key }
+        #expect(s.isConsistent())
+        let trueTop = truth.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map {
+            $0.key
+        }
         let reported = s.top(10).map { item -> Int in
             guard case .int(let v) = item.item else { return -1 }
             return Int(v)
@@ -137,6 +147,61 @@ struct SpaceSavingTests {
         #expect(s.top(5).map(\.count) == [5, 3])
         s.add(.string("a"), count: -4)  // ignored
         #expect(s.counter(for: .string("a"))!.count == 5)
+    }
+
+    @Test func inPlaceMergeEqualsTheDefinition() {
+        // merge() folds small summaries in place; the result must equal the merge by
+        // definition (sort everything, keep the top capacity), truncated or not, ties included.
+        var rng = AggRNG(seed: 0x5EED)
+        func summary(capacity: Int, rows: Int) -> SpaceSaving {
+            var s = SpaceSaving(capacity: capacity)
+            for _ in 0..<rows {
+                let idx = rng.below(30)
+                s.add(idx % 3 == 0 ? .string("s\(idx)") : .int(Int64(idx)), count: Int64(1 + rng.below(2)))
+            }
+            return s
+        }
+        for trial in 0..<2000 {
+            let big = summary(capacity: [4, 8, 20][rng.below(3)], rows: rng.below(60))
+            let small = summary(capacity: [1, 2, 4, 16][rng.below(4)], rows: rng.below(8))
+            let expected = SpaceSaving.mergeRebuilding(big, small)
+            let a = big.merged(with: small)
+            let b = small.merged(with: big)
+            #expect(a == expected, "trial \(trial): \(big) + \(small) → \(a), expected \(expected)")
+            #expect(b == expected, "trial \(trial)")
+            #expect(a.isConsistent() && b.isConsistent())
+        }
+        // Per-row combine of lifted singletons into a full summary stays cheap and correct.
+        let m = Monoid(.topk(k: 1))
+        var acc = try! m.lift(.int(0), millis: 0)
+        for i in 1..<5000 { try! m.combine(into: &acc, try! m.lift(.int(Int64(i % 700)), millis: 0)) }
+        guard case .topk(let folded) = acc else {
+            Issue.record("not topk")
+            return
+        }
+        #expect(folded.isConsistent())
+        #expect(folded.truncated)
+    }
+
+    @Test func indexStaysConsistentUnderChurn() {
+        // Many evictions with colliding small tables: backward-shift deletion must keep every
+        // monitored item reachable.
+        var rng = AggRNG(seed: 11)
+        for capacity in [1, 2, 3, 7, 64] {
+            var s = SpaceSaving(capacity: capacity)
+            for step in 0..<20_000 {
+                let item: ScalarValue = rng.chance(0.3) ? .string("s\(rng.below(40))") : .int(Int64(rng.below(200)))
+                s.add(item, count: Int64(1 + rng.below(3)))
+                if step % 997 == 0 { #expect(s.isConsistent(), "capacity \(capacity) step \(step)") }
+            }
+            #expect(s.isConsistent())
+            #expect(s.count == capacity)
+            let copy = s
+            s.add(.int(-1), count: 1_000_000)  // copy on write leaves `copy` untouched
+            #expect(copy.counter(for: .int(-1)) == nil)
+            #expect(s.counter(for: .int(-1)) != nil)
+            #expect(copy.isConsistent() && s.isConsistent())
+        }
     }
 
     @Test func tiesAreOrderedByItem() {

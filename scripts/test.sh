@@ -41,6 +41,81 @@ fi
 # (initdb refuses to run as root: CI runs as root, so run it through a non-root user then.)
 # -------------------------------------------------------------------------------------------
 
+# --- moto_server (S3, DynamoDB) ---
+# A throwaway moto_server on a free loopback port with IAM authentication ON, so requests must carry
+# valid SigV4 signatures: it starts with INITIAL_NO_AUTH_ACTION_COUNT=3, boto3 spends those three
+# unauthenticated calls creating an IAM user, its policy (s3:*, dynamodb:*) and an access key, and
+# /moto-api/reset-auth then switches checking on for everything after. Exports
+# BACKFILL_TEST_S3_ENDPOINT / _ACCESS_KEY / _SECRET_KEY (tests skip themselves without them) and
+# stops the server on exit. Set BACKFILL_TEST_S3_ENDPOINT yourself to use another server instead.
+moto_stop() {
+    if [ -n "${MOTO_PID:-}" ]; then
+        kill "$MOTO_PID" 2>/dev/null || true
+        wait "$MOTO_PID" 2>/dev/null || true
+        MOTO_PID=""
+    fi
+    if [ -n "${MOTO_DIR:-}" ]; then rm -rf "$MOTO_DIR"; fi
+}
+moto_chain_exit_trap() {   # runs moto_stop before whatever EXIT trap is already set
+    local previous=""
+    eval "set -- $(trap -p EXIT)"
+    previous="${3:-}"
+    trap "moto_stop${previous:+; $previous}" EXIT
+}
+moto_start() {
+    command -v python3 >/dev/null 2>&1 || { echo "test.sh: warning: no python3; S3 server tests will skip" >&2; return 0; }
+    if ! python3 -c 'import moto.server, boto3, flask' >/dev/null 2>&1; then
+        echo "test.sh: installing moto[server] boto3 (pip, quiet)"
+        python3 -m pip install --quiet --disable-pip-version-check 'moto[server]' boto3 \
+            || { echo "test.sh: warning: could not pip install moto[server] boto3; S3 server tests will skip" >&2; return 0; }
+    fi
+    MOTO_DIR=$(mktemp -d)
+    local port
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    INITIAL_NO_AUTH_ACTION_COUNT=3 python3 -m moto.server -H 127.0.0.1 -p "$port" >"$MOTO_DIR/moto.log" 2>&1 &
+    MOTO_PID=$!
+    moto_chain_exit_trap
+    local credentials
+    if ! credentials=$(MOTO_ENDPOINT="http://127.0.0.1:$port" python3 - <<'PY'
+import json, os, socket, sys, time, urllib.request
+import boto3
+endpoint = os.environ["MOTO_ENDPOINT"]
+host, port = endpoint.rsplit("/", 1)[1].split(":")
+deadline = time.time() + 30
+while True:   # wait for the port without spending an unauthenticated action
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+        break
+    except OSError:
+        if time.time() > deadline:
+            sys.exit("moto_server did not start listening within 30 s")
+        time.sleep(0.2)
+iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                   aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+iam.create_user(UserName="backfill-test")
+iam.put_user_policy(UserName="backfill-test", PolicyName="backfill-test", PolicyDocument=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["s3:*", "dynamodb:*"], "Resource": "*"}]}))
+key = iam.create_access_key(UserName="backfill-test")["AccessKey"]
+# From here on every request is authenticated and signature-checked.
+urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/reset-auth", data=b"0", method="POST",
+                                              headers={"Content-Type": "text/plain"}), timeout=10).read()
+print(key["AccessKeyId"], key["SecretAccessKey"])
+PY
+    ); then
+        echo "test.sh: warning: moto_server setup failed; S3 server tests will skip. Log:" >&2
+        cat "$MOTO_DIR/moto.log" >&2 || true
+        moto_stop
+        return 0
+    fi
+    export BACKFILL_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+    export BACKFILL_TEST_S3_ACCESS_KEY="${credentials%% *}"
+    export BACKFILL_TEST_S3_SECRET_KEY="${credentials#* }"
+    echo "test.sh: moto_server on $BACKFILL_TEST_S3_ENDPOINT (pid $MOTO_PID, IAM auth on)"
+}
+if [ -z "${BACKFILL_TEST_S3_ENDPOINT:-}" ]; then moto_start; fi
+# --- end moto_server ---
+
 echo "test.sh: swift build"
 swift build
 echo "test.sh: swift test $*"

@@ -36,12 +36,12 @@ let package = Package(
         .target(name: "StateStores", dependencies: ["CSQLite", "Aggregation"]),
         .target(
             name: "Backfill",
-            dependencies: ["Parquet", "Compression", "Datasets", "Aggregation", "StateStores", "Yams"]
+            dependencies: ["Parquet", "Compression", "Datasets", "Aggregation", "StateStores", "ObjectStore", "Yams"]
         ),
         .executableTarget(
             name: "backfill",
             dependencies: [
-                "Parquet", "Compression", "Datasets", "Backfill", "StateStores", "Aggregation",
+                "Parquet", "Compression", "Datasets", "Backfill", "StateStores", "Aggregation", "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"]),
-        .testTarget(name: "BackfillTests", dependencies: ["Backfill", "StateStores", "Aggregation", "Parquet", "Datasets"]),
+        .testTarget(name: "BackfillTests", dependencies: ["Backfill", "StateStores", "Aggregation", "Parquet", "Datasets", "ObjectStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

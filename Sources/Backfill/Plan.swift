@@ -24,13 +24,13 @@ public struct RunPlan: Sendable {
     public var conflicts: [PlannedObject] { objects.filter { $0.state == .conflict } }
 
     /// Discovers the source objects and compares them with the ledger.
-    public static func make(config: JobConfig, store: any StateStore) async throws -> RunPlan {
+    public static func make(config: JobConfig, store: any StateStore, sources: SourceResolver) async throws -> RunPlan {
         let suffixes: [String]
         switch config.source.format {
         case .parquet: suffixes = [".parquet", ".parq"]
         case .jsonl: suffixes = [".jsonl", ".jsonl.gz", ".json.gz", ".json", ".ndjson", ".ndjson.gz"]
         }
-        let files = try LocalDataset.discover(config.source.url, suffixes: suffixes, filter: config.source.filter)
+        let files = try await sources.discover(config.source.url, suffixes: suffixes, filter: config.source.filter)
         let names = config.pipelines.map(\.name)
         let ledger = try await store.ledger(pipelines: names)
         var objects: [PlannedObject] = []
@@ -52,8 +52,9 @@ public struct RunPlan: Sendable {
         return RunPlan(objects: objects)
     }
 
-    /// A local file's version: its size and modification time.
+    /// A file's version: the ETag of an S3 object, or the size and modification time of a local file.
     public static func version(of file: DatasetFile) -> String {
-        "size=\(file.size),mtime=\(String(format: "%.6f", file.modificationTime))"
+        if let etag = file.etag { return "etag=\(etag),size=\(file.size)" }
+        return "size=\(file.size),mtime=\(String(format: "%.6f", file.modificationTime))"
     }
 }

@@ -82,8 +82,11 @@ public final class Runner: @unchecked Sendable {
     let utc: BucketCalendar
     let deadLetter: DeadLetter?
     let startMillis: Int64
+    /// Opens local files and S3 objects.
+    public let sources: SourceResolver
 
-    public init(config: JobConfig, store: any StateStore, options: RunOptions) throws {
+    public init(config: JobConfig, store: any StateStore, options: RunOptions, sources: SourceResolver = SourceResolver()) throws {
+        self.sources = sources
         self.config = config
         self.store = store
         self.options = options
@@ -103,7 +106,13 @@ public final class Runner: @unchecked Sendable {
         let began = Date()
         try await store.migrate()
         try await store.register(definitions)
-        let plan = try await RunPlan.make(config: config, store: store)
+        let plan: RunPlan
+        do {
+            plan = try await RunPlan.make(config: config, store: store, sources: sources)
+        } catch {
+            await sources.shutdown()
+            throw error
+        }
         if let c = plan.conflicts.first {
             throw RunError("""
                 \(c.file.path) changed after it was committed (committed \(c.committedVersion ?? "?"), now \(c.version)); \
@@ -144,6 +153,7 @@ public final class Runner: @unchecked Sendable {
         }
         ticker?.cancel()
         progress.finish()
+        await sources.shutdown()
         try deadLetter?.close()
         let s = shared.snapshot()
         summary.objectsCommitted = s.objectsCommitted
@@ -223,7 +233,9 @@ public final class Runner: @unchecked Sendable {
         case .parquet:
             try await foldParquet(object, active: active, tables: &tables, counts: &counts, progress: progress)
         case .jsonl:
-            try foldJSONLines(object, active: active, tables: &tables, counts: &counts, progress: progress)
+            let (path, cleanup) = try await sources.localCopy(object.file)
+            defer { cleanup() }
+            try foldJSONLines(object, path: path, active: active, tables: &tables, counts: &counts, progress: progress)
         }
         return ObjectRecord(object: ObjectVersion(url: object.file.path, version: object.version), pipelines: object.pipelines,
                             rowsRead: counts.rows, rowsRejected: counts.rejected, rowsAfterBoundary: counts.afterBoundary,
@@ -242,7 +254,7 @@ public final class Runner: @unchecked Sendable {
     }
 
     private func foldParquet(_ object: PlannedObject, active: Set<String>, tables: inout [FoldTable], counts: inout ObjectCounts, progress: Progress) async throws {
-        let reader = try await ParquetFileReader.open(try LocalFileSource(path: object.file.path),
+        let reader = try await ParquetFileReader.open(try await sources.byteSource(object.file),
                                                        options: ReadOptions(verifyChecksums: options.verifyChecksums))
         let partitionKeys = Set(object.file.partitions.map(\.key))
         var leaves: [(String, Int)] = []
@@ -289,9 +301,9 @@ public final class Runner: @unchecked Sendable {
         }
     }
 
-    private func foldJSONLines(_ object: PlannedObject, active: Set<String>, tables: inout [FoldTable], counts: inout ObjectCounts, progress: Progress) throws {
+    private func foldJSONLines(_ object: PlannedObject, path: String, active: Set<String>, tables: inout [FoldTable], counts: inout ObjectCounts, progress: Progress) throws {
         let fields = neededColumns(partitions: object.file.partitions)
-        var reader = try JSONLinesReader(path: object.file.path, fields: fields)
+        var reader = try JSONLinesReader(path: path, fields: fields)
         while let jb = try reader.next() {
             for r in jb.rejected {
                 counts.rows += 1

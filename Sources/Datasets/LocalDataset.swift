@@ -21,6 +21,17 @@ public struct DatasetFile: Sendable, Equatable {
     public var modificationTime: Double
     /// Hive partition values from the directories between the root and the file.
     public var partitions: [HivePartition]
+    /// The object store's version tag (S3 ETag), when the file is not local.
+    public var etag: String? = nil
+
+    public init(path: String, relativePath: String, size: Int64, modificationTime: Double, partitions: [HivePartition], etag: String? = nil) {
+        self.path = path
+        self.relativePath = relativePath
+        self.size = size
+        self.modificationTime = modificationTime
+        self.partitions = partitions
+        self.etag = etag
+    }
 }
 
 /// Errors from dataset discovery.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Parquet
+import Backfill
 
 struct CatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -7,7 +8,7 @@ struct CatCommand: AsyncParsableCommand {
         abstract: "Print the rows of a Parquet file.",
         discussion: "JSON Lines follow CANONICAL_JSON.md: one object per row, keys in schema order.")
 
-    @Argument(help: "The Parquet file.")
+    @Argument(help: "The Parquet file (a path or s3://bucket/key).")
     var file: String
 
     @Option(help: "Output format: jsonl, csv or table.")
@@ -36,7 +37,9 @@ struct CatCommand: AsyncParsableCommand {
     }
 
     private func catFile() async throws {
-        let reader = try await ParquetFileReader.open(try LocalFileSource(path: file),
+        let resolver = SourceResolver()
+        defer { Task { await resolver.shutdown() } }
+        let reader = try await ParquetFileReader.open(try await resolver.byteSource(path: file),
                                                        options: ReadOptions(verifyChecksums: !noVerifyChecksums))
         let wanted = try columns.map { try reader.columnIndices(named: $0.split(separator: ",").map { String($0).trimmingSpaces }) }
         var out = StandardOutput()

@@ -21,7 +21,9 @@ struct PlanCommand: AsyncParsableCommand {
             let job = try JobConfig.load(path: config)
             let store = try StoreURL.open(job.store)
             try await store.migrate()
-            let plan = try await RunPlan.make(config: job, store: store)
+            let resolver = SourceResolver()
+            defer { Task { await resolver.shutdown() } }
+            let plan = try await RunPlan.make(config: job, store: store, sources: resolver)
             var out = StandardOutput()
             defer { out.flush() }
             if format == .json {

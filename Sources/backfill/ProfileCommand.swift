@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backfill
 import Datasets
 import Parquet
 
@@ -15,7 +16,7 @@ struct ProfileCommand: AsyncParsableCommand {
             hidden and _temporary) are skipped. With --format json: {"rows": N, "columns": [{"name", "nulls", "min", "max", "sum" | "bytes"}]}.
             """)
 
-    @Argument(help: "Files, directories or Hive datasets.")
+    @Argument(help: "Files, directories or Hive datasets (paths or s3://bucket/prefix/ URLs).")
     var paths: [String]
 
     @Option(help: "Output format: table or json.")
@@ -34,10 +35,12 @@ struct ProfileCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
+            let resolver = SourceResolver()
+            defer { Task { await resolver.shutdown() } }
             var sources: [any ByteSource] = []
             for path in paths {
-                for file in try LocalDataset.discover(path, suffixes: nil) {
-                    sources.append(try LocalFileSource(path: file.path))
+                for file in try await resolver.discover(path, suffixes: nil, filter: nil) {
+                    sources.append(try await resolver.byteSource(file))
                 }
             }
             guard !sources.isEmpty else { throw ParquetError.invalidArgument("no data files under \(paths.joined(separator: ", "))") }

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Compression
 import Parquet
+import Backfill
 
 struct SchemaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
         abstract: "Show a Parquet file's schema tree, row groups, codecs, encodings, sizes, statistics and key-value metadata.")
 
-    @Argument(help: "The Parquet file.")
+    @Argument(help: "The Parquet file (a path or s3://bucket/key).")
     var file: String
 
     @Option(help: "Output format: text or json.")
@@ -19,7 +20,9 @@ struct SchemaCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let reader = try await ParquetFileReader.open(try LocalFileSource(path: file))
+            let resolver = SourceResolver()
+            defer { Task { await resolver.shutdown() } }
+            let reader = try await ParquetFileReader.open(try await resolver.byteSource(path: file))
             var out = StandardOutput()
             defer { out.flush() }
             let summary = FileSummary.describe(reader)

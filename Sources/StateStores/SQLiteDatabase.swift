@@ -143,6 +143,13 @@ final class SQLiteStatement {
         guard let text = sqlite3_column_text(stmt, column) else { return nil }
         return String(cString: text)
     }
+    /// The blob of a column, valid only inside `body`.
+    func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let p = sqlite3_column_blob(stmt, column)
+        let n = Int(sqlite3_column_bytes(stmt, column))
+        return try body(UnsafeRawBufferPointer(start: n > 0 ? p : nil, count: n))
+    }
+
     func blob(_ column: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(stmt, column))
         guard n > 0, let p = sqlite3_column_blob(stmt, column) else { return [] }

@@ -372,11 +372,13 @@ public final class Runner: @unchecked Sendable {
             for template in p.keys {
                 // Key ids per row: computed once per dictionary entry when the key is one dictionary column.
                 var keyIDs = [Int32](repeating: -1, count: n)
+                var dictionary: (map: [Int32], codes: [Int32])?
                 if let single = template.singleField, case .byteDictionary(let entries, let codes)? = block.columns[single] {
                     let map = entries.bytes.withUnsafeBytes { raw in
                         (0..<entries.count).map { e in table.interner.id(bytes: UnsafeRawBufferPointer(rebasing: raw[entries.range(e)])) }
                     }
                     for i in 0..<n where codes[i] >= 0 { keyIDs[i] = map[Int(codes[i])] }
+                    dictionary = (map, codes)
                 } else if let single = template.singleField, case .constant(let text)? = block.columns[single] {
                     let id = table.interner.id(text)
                     for i in 0..<n { keyIDs[i] = id }
@@ -394,6 +396,11 @@ public final class Runner: @unchecked Sendable {
                 if case .ints(let v, let valid)? = valueColumn, !isCount, table.fastIntegers {
                     intValues = v
                     intValid = valid
+                }
+                if let dictionary, (isCount || intValues != nil), table.fastIntegers, retentionCutoff == nil,
+                   try foldUniformBlock(n: n, windows: p.windows, isUTC: isUTC, map: dictionary.map, codes: dictionary.codes,
+                                        usable: usable, times: block.eventMillis, values: intValues, valid: intValid, table: table) {
+                    continue
                 }
                 for w in p.windows {
                     // UTC minute, hour and day buckets are plain integer floors.
@@ -460,6 +467,75 @@ public final class Runner: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+extension Runner {
+    /// Pre-aggregation for integer sums and counts keyed by one dictionary column: when every row of the block lies
+    /// in one segment and one bucket of every window (files partitioned by hour or day), rows are summed per
+    /// dictionary entry in a small array first, and the big table is touched once per entry and window.
+    /// Returns false (doing nothing) when the block is not uniform.
+    func foldUniformBlock(n: Int, windows: [WindowKind], isUTC: Bool, map: [Int32], codes: [Int32], usable: [Bool], times: [Int64],
+                          values: [Int64]?, valid: [Bool]?, table: FoldTable) throws -> Bool {
+        var units: [Int64] = []
+        for w in windows {
+            switch w {
+            case .lifetime: units.append(0)
+            case .minute where isUTC: units.append(60_000)
+            case .hourly where isUTC: units.append(3_600_000)
+            case .daily where isUTC: units.append(86_400_000)
+            default: return false
+            }
+        }
+        var lo = Int64.max, hi = Int64.min
+        var any = false
+        for i in 0..<n where usable[i] && codes[i] >= 0 {
+            let t = times[i]
+            if t < lo { lo = t }
+            if t > hi { hi = t }
+            any = true
+        }
+        guard any else { return false }
+        let segmentMillis = config.segmentMillis
+        let segment = floorDiv(lo, segmentMillis)
+        guard segment == floorDiv(hi, segmentMillis) else { return false }
+        for u in units where u > 0 && floorDiv(lo, u) != floorDiv(hi, u) { return false }
+        let d = map.count
+        var sums = [Int64](repeating: 0, count: d)
+        var seen = [Bool](repeating: false, count: d)
+        try sums.withUnsafeMutableBufferPointer { acc in
+            try seen.withUnsafeMutableBufferPointer { hit in
+                try codes.withUnsafeBufferPointer { c in
+                    try usable.withUnsafeBufferPointer { ok in
+                        for i in 0..<n where ok[i] {
+                            let e = Int(c[i])
+                            if e < 0 { continue }
+                            var v: Int64 = 1
+                            if let values {
+                                if let valid, !valid[i] { continue }  // a null value adds nothing
+                                v = values[i]
+                            }
+                            if hit[e] {
+                                let (r, o) = acc[e].addingReportingOverflow(v)
+                                if o { throw AggregationError("sum overflows 64-bit integers (\(acc[e]) + \(v))") }
+                                acc[e] = r
+                            } else {
+                                acc[e] = v
+                                hit[e] = true
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (wi, w) in windows.enumerated() {
+            let u = units[wi]
+            let bucket = u == 0 ? BucketCalendar.lifetimeBucket : floorDiv(lo, u) &* u
+            for e in 0..<d where seen[e] {
+                try table.addInt(FoldTable.pack(window: w, segmentIndex: segment, key: map[e]), bucket, sums[e])
+            }
+        }
+        return true
     }
 }
 

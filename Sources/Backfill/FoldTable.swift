@@ -83,9 +83,32 @@ final class FoldTable {
     private(set) var count = 0
     var values: [PartialValue] = []
     let segmentMillis: Int64
+    /// The windows the fold writes. With a rollup, only the finest window; the others are derived by `drain`.
+    let foldWindows: [WindowKind]
+    /// Windows derived from the finest one when the table is drained, in window-code order, with their unit
+    /// (0 for lifetime).
+    private let derived: [(WindowKind, Int64)]
 
-    init(pipeline: PipelineDefinition, segmentMillis: Int64) {
+    /// `rollup`: derive coarser windows from the finest one when that is exact (the caller checks UTC buckets and
+    /// no retention; here: sum or count, every window a minute, hour, day or lifetime, no repeats).
+    init(pipeline: PipelineDefinition, segmentMillis: Int64, windows: [WindowKind], rollup: Bool) {
         self.pipeline = pipeline
+        var fold = windows
+        var derived: [(WindowKind, Int64)] = []
+        var additive = false
+        switch pipeline.monoid.kind {
+        case .sum, .count: additive = true
+        default: additive = false
+        }
+        if rollup, additive, windows.count > 1, Set(windows).count == windows.count {
+            let units = windows.compactMap(FoldTable.fixedUnit)
+            if units.count == windows.count, let finest = units.filter({ $0 > 0 }).min(), units.allSatisfy({ $0 % finest == 0 }) {
+                fold = [windows[units.firstIndex(of: finest)!]]
+                derived = zip(windows, units).filter { $0.1 != finest }.sorted { $0.0.code < $1.0.code }
+            }
+        }
+        foldWindows = fold
+        self.derived = derived
         switch pipeline.monoid.kind {
         case .sum, .count: fastIntegers = true
         default: fastIntegers = false
@@ -97,6 +120,17 @@ final class FoldTable {
     }
 
     deinit { slots.deallocate() }
+
+    /// The unit of a window whose UTC buckets are integer floors (0 for lifetime), nil otherwise.
+    static func fixedUnit(_ w: WindowKind) -> Int64? {
+        switch w {
+        case .minute: return 60_000
+        case .hourly: return 3_600_000
+        case .daily: return 86_400_000
+        case .lifetime: return 0
+        case .monthly: return nil
+        }
+    }
 
     @inline(__always) static func pack(window: WindowKind, segmentIndex: Int64, key: Int32) -> UInt64 {
         UInt64(window.code) << 60 | UInt64(UInt32(bitPattern: key)) << 28 | (UInt64(truncatingIfNeeded: segmentIndex &+ (1 << 27)) & 0xFFF_FFFF)
@@ -181,7 +215,7 @@ final class FoldTable {
 
     /// The table as store rows sorted by (window, key, segment, bucket), the order of the store's primary key for
     /// new keys, so inserts append to the B-tree. The table is emptied (keys stay interned).
-    func drain() -> PipelinePartials {
+    func drain() throws -> PipelinePartials {
         var order: [(UInt64, Int64, Int64)] = []
         order.reserveCapacity(count)
         for i in 0..<capacity where slots[i].hi != 0 { order.append((slots[i].hi, slots[i].lo, slots[i].value)) }
@@ -200,6 +234,42 @@ final class FoldTable {
             out.bucket.append(l)
             out.segment.append((Int64(h & 0xFFF_FFFF) - (1 << 27)) * segmentMillis)
             if fastIntegers { ints.append(v) } else { general.append(values[Int(v)]) }
+        }
+        // Derived windows: the finest window's entries are sorted by (key, segment, bucket), so the entries of one
+        // coarser bucket are adjacent.
+        let monoid = pipeline.monoid
+        for (w, unit) in derived {
+            var started = false
+            var base: UInt64 = 0, bucket: Int64 = 0
+            var accInt: Int64 = 0
+            var accValue = PartialValue.int(0)
+            func flush() {
+                out.window.append(w)
+                out.keyIndex.append(Int32(bitPattern: UInt32(truncatingIfNeeded: base >> 28)))
+                out.bucket.append(bucket)
+                out.segment.append((Int64(base & 0xFFF_FFFF) - (1 << 27)) * segmentMillis)
+                if fastIntegers { ints.append(accInt) } else { general.append(accValue) }
+            }
+            for (h, l, v) in order {
+                let b = unit == 0 ? BucketCalendar.lifetimeBucket : floorDiv(l, unit) &* unit
+                let hb = h & ((1 << 60) - 1)
+                if started && hb == base && b == bucket {
+                    if fastIntegers {
+                        let (r, o) = accInt.addingReportingOverflow(v)
+                        if o { throw AggregationError("sum overflows 64-bit integers (\(accInt) + \(v))") }
+                        accInt = r
+                    } else {
+                        try monoid.combine(into: &accValue, values[Int(v)])
+                    }
+                    continue
+                }
+                if started { flush() }
+                started = true
+                base = hb
+                bucket = b
+                if fastIntegers { accInt = v } else { accValue = values[Int(v)] }
+            }
+            if started { flush() }
         }
         if fastIntegers { out.intValues = ints } else { out.values = general }
         slots.update(repeating: FoldSlot(hi: 0, lo: 0, value: 0), count: capacity)

@@ -171,12 +171,12 @@ public final class Runner: @unchecked Sendable {
 
     /// One worker: takes objects from the queue, folds them into its own tables, commits its groups.
     private func worker(queue: WorkQueue, progress: Progress, summary: SharedSummary, runID: Int64) async throws {
-        var tables = definitions.map { FoldTable(pipeline: $0, segmentMillis: config.segmentMillis) }
+        var tables = makeTables()
         var group: [(PlannedObject, ObjectRecord)] = []
         var lastCommit = Date()
         func commit() async throws {
             guard !group.isEmpty else { return }
-            let partials = tables.indices.map { tables[$0].drain() }
+            let partials = try tables.indices.map { try tables[$0].drain() }
             let entries = partials.reduce(0) { $0 + $1.count }
             if !options.dryRun {
                 try await store.commit(CommitBatch(runID: runID, pipelines: partials, objects: group.map(\.1)))
@@ -202,7 +202,7 @@ public final class Runner: @unchecked Sendable {
                 progress.objectDone(bytes: object.file.size)
                 let redo = group.map(\.0)
                 group.removeAll()
-                tables = definitions.map { FoldTable(pipeline: $0, segmentMillis: config.segmentMillis) }
+                tables = makeTables()
                 await queue.requeue(redo)
                 summary.undoRows(redo.count)
                 continue
@@ -213,6 +213,15 @@ public final class Runner: @unchecked Sendable {
             }
         }
         try await commit()
+    }
+
+    /// Fold tables for a worker, one per pipeline (with a rollup of coarser windows where it is exact).
+    func makeTables() -> [FoldTable] {
+        definitions.indices.map { i in
+            let p = config.pipelines[i]
+            let rollup = p.retentionMillis == nil && (calendars[i].timeZoneIdentifier == "UTC" || p.windows.allSatisfy { $0 == .lifetime })
+            return FoldTable(pipeline: definitions[i], segmentMillis: config.segmentMillis, windows: p.windows, rollup: rollup)
+        }
     }
 
     /// Reads one object and folds its rows. Throws `RowError` for a bad row under `policy: fail`.
@@ -398,11 +407,11 @@ public final class Runner: @unchecked Sendable {
                     intValid = valid
                 }
                 if let dictionary, (isCount || intValues != nil), table.fastIntegers, retentionCutoff == nil,
-                   try foldUniformBlock(n: n, windows: p.windows, isUTC: isUTC, map: dictionary.map, codes: dictionary.codes,
+                   try foldUniformBlock(n: n, windows: table.foldWindows, isUTC: isUTC, map: dictionary.map, codes: dictionary.codes,
                                         usable: usable, times: block.eventMillis, values: intValues, valid: intValid, table: table) {
                     continue
                 }
-                for w in p.windows {
+                for w in table.foldWindows {
                     // UTC minute, hour and day buckets are plain integer floors.
                     var unit: Int64 = 0
                     if isUTC {
@@ -449,7 +458,7 @@ public final class Runner: @unchecked Sendable {
                             guard let column = valueColumn, let v = column.scalar(i) else { continue }  // null values are ignored, as in SQL
                             let partial: PartialValue
                             do { partial = try definitions[pi].monoid.lift(v, millis: t) } catch {
-                                if w == p.windows[0] {
+                                if w == table.foldWindows[0] {
                                     try reject(file: file, position: block.position(i), reason: "pipeline \(p.name): \(error)", text: nil, counts: &counts)
                                 }
                                 continue

@@ -1,4 +1,5 @@
 import Aggregation
+import Parquet
 import StateStores
 
 #if canImport(Glibc)
@@ -7,53 +8,153 @@ import Glibc
 
 /// Interns keys to dense ids for one pipeline, by their UTF-8 bytes: a Parquet dictionary entry is looked up
 /// without building a String, and a String is made once per distinct key.
-struct KeyInterner {
+///
+/// Open addressing over 8-byte slots (32-bit hash fingerprint | id + 1; 0 is empty); key bytes are compared only
+/// when the fingerprint matches. A whole dictionary is looked up in chunks: the slots, offsets and key bytes a chunk
+/// will read are touched first, with independent loads, so their cache misses overlap.
+final class KeyInterner {
     private(set) var keys: [String] = []
-    /// Key bytes, back to back; key i is bytes[offsets[i]..<offsets[i+1]].
-    private var bytes: [UInt8] = []
-    private var offsets: [Int] = [0]
-    /// Open addressing: (hash, id + 1); 0 is empty.
-    private var table = [(UInt64, Int32)](repeating: (0, 0), count: 1 << 10)
+    /// Key bytes, back to back; key i is bytes[starts[i]..<starts[i+1]].
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var byteCapacity = 1 << 16
+    private var byteCount = 0
+    private var starts: UnsafeMutablePointer<Int>
+    private var startCapacity = 1 << 10
+    private var table: UnsafeMutablePointer<UInt64>
     private var mask = (1 << 10) - 1
+    /// Keeps the touching loads alive.
+    private var sink: UInt64 = 0
 
-    mutating func id(_ key: String) -> Int32 {
+    init() {
+        bytes = .allocate(capacity: byteCapacity)
+        bytes.initialize(repeating: 0, count: byteCapacity)
+        starts = .allocate(capacity: startCapacity)
+        starts[0] = 0
+        table = .allocate(capacity: mask + 1)
+        table.initialize(repeating: 0, count: mask + 1)
+    }
+
+    deinit {
+        bytes.deallocate()
+        starts.deallocate()
+        table.deallocate()
+    }
+
+    func id(_ key: String) -> Int32 {
         var k = key
         return k.withUTF8 { id(bytes: UnsafeRawBufferPointer($0)) }
     }
 
-    mutating func id(bytes key: UnsafeRawBufferPointer) -> Int32 {
-        let h = HyperLogLog.hash(bytes: key)
+    func id(bytes key: UnsafeRawBufferPointer) -> Int32 {
+        lookup(key, HyperLogLog.hash(bytes: key))
+    }
+
+    /// Ids of every entry of a dictionary.
+    func ids(_ entries: ByteArrays) -> [Int32] {
+        let d = entries.count
+        var out = [Int32](repeating: 0, count: d)
+        if d == 0 { return out }
+        let chunk = 64
+        var hashes = [UInt64](repeating: 0, count: chunk)
+        entries.bytes.withUnsafeBytes { raw in
+            entries.offsets.withUnsafeBufferPointer { off in
+                hashes.withUnsafeMutableBufferPointer { hs in
+                    out.withUnsafeMutableBufferPointer { o in
+                        var touched: UInt64 = 0
+                        var c = 0
+                        while c < d {
+                            let m = min(chunk, d - c)
+                            for j in 0..<m {
+                                let e = c + j
+                                let h = HyperLogLog.hash(bytes: UnsafeRawBufferPointer(rebasing: raw[off[e]..<off[e + 1]]))
+                                hs[j] = h
+                                touched ^= table[Int(truncatingIfNeeded: h) & mask]
+                            }
+                            for j in 0..<m {
+                                let slot = table[Int(truncatingIfNeeded: hs[j]) & mask]
+                                if slot != 0 { touched ^= UInt64(bitPattern: Int64(starts[Int(UInt32(truncatingIfNeeded: slot)) - 1])) }
+                            }
+                            for j in 0..<m {
+                                let slot = table[Int(truncatingIfNeeded: hs[j]) & mask]
+                                if slot != 0 {
+                                    let id = Int(UInt32(truncatingIfNeeded: slot)) - 1
+                                    if starts[id + 1] > starts[id] { touched ^= UInt64(bytes[starts[id]]) }
+                                }
+                            }
+                            for j in 0..<m {
+                                let e = c + j
+                                o[e] = lookup(UnsafeRawBufferPointer(rebasing: raw[off[e]..<off[e + 1]]), hs[j])
+                            }
+                            c += m
+                        }
+                        sink ^= touched
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    @inline(__always) private func lookup(_ key: UnsafeRawBufferPointer, _ h: UInt64) -> Int32 {
+        let fp = h >> 32
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
-            let (th, tid) = table[s]
-            if tid == 0 { break }
-            if th == h {
-                let i = Int(tid - 1)
-                let start = offsets[i], length = offsets[i + 1] - start
-                if length == key.count && bytes.withUnsafeBytes({ length == 0 || memcmp($0.baseAddress! + start, key.baseAddress!, length) == 0 }) {
-                    return tid - 1
+            let slot = table[s]
+            if slot == 0 { break }
+            if slot >> 32 == fp {
+                let i = Int(UInt32(truncatingIfNeeded: slot)) - 1
+                let start = starts[i], length = starts[i + 1] - start
+                if length == key.count && (length == 0 || memcmp(bytes + start, key.baseAddress!, length) == 0) {
+                    return Int32(i)
                 }
             }
             s = (s + 1) & mask
         }
-        let id = Int32(keys.count)
-        keys.append(String(decoding: key, as: UTF8.self))
-        bytes.append(contentsOf: key)
-        offsets.append(bytes.count)
-        table[s] = (h, id + 1)
-        if keys.count * 2 > mask + 1 { grow() }
-        return id
+        return insert(key, h, slot: s)
     }
 
-    private mutating func grow() {
-        let size = (mask + 1) * 2
-        var next = [(UInt64, Int32)](repeating: (0, 0), count: size)
-        let m = size - 1
-        for entry in table where entry.1 != 0 {
-            var s = Int(truncatingIfNeeded: entry.0) & m
-            while next[s].1 != 0 { s = (s + 1) & m }
-            next[s] = entry
+    private func insert(_ key: UnsafeRawBufferPointer, _ h: UInt64, slot s: Int) -> Int32 {
+        let id = keys.count
+        precondition(id < Int(Int32.max) - 1, "more than 2^31 distinct keys in one pipeline")
+        keys.append(String(decoding: key, as: UTF8.self))
+        if byteCount + key.count > byteCapacity {
+            var capacity = byteCapacity * 2
+            while byteCount + key.count > capacity { capacity *= 2 }
+            let next = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            next.initialize(repeating: 0, count: capacity)
+            next.update(from: bytes, count: byteCount)
+            bytes.deallocate()
+            bytes = next
+            byteCapacity = capacity
         }
+        if key.count > 0 { (bytes + byteCount).update(from: key.baseAddress!.assumingMemoryBound(to: UInt8.self), count: key.count) }
+        byteCount += key.count
+        if id + 2 > startCapacity {
+            let next = UnsafeMutablePointer<Int>.allocate(capacity: startCapacity * 2)
+            next.update(from: starts, count: id + 1)
+            starts.deallocate()
+            starts = next
+            startCapacity *= 2
+        }
+        starts[id + 1] = byteCount
+        table[s] = (h >> 32) << 32 | UInt64(id + 1)
+        if keys.count * 2 > mask + 1 { grow() }
+        return Int32(id)
+    }
+
+    private func grow() {
+        let size = (mask + 1) * 2
+        let next = UnsafeMutablePointer<UInt64>.allocate(capacity: size)
+        next.initialize(repeating: 0, count: size)
+        let m = size - 1
+        // Re-derive each home from the key's hash (the slot keeps only the high half).
+        for i in 0..<keys.count {
+            let h = HyperLogLog.hash(bytes: UnsafeRawBufferPointer(start: bytes + starts[i], count: starts[i + 1] - starts[i]))
+            var s = Int(truncatingIfNeeded: h) & m
+            while next[s] != 0 { s = (s + 1) & m }
+            next[s] = (h >> 32) << 32 | UInt64(i + 1)
+        }
+        table.deallocate()
         table = next
         mask = m
     }
@@ -77,7 +178,7 @@ final class FoldTable {
     let pipeline: PipelineDefinition
     /// Values are plain integers (sum/count of integers); switches to general partials when a non-integer arrives.
     private(set) var fastIntegers: Bool
-    var interner = KeyInterner()
+    let interner = KeyInterner()
     private var slots: UnsafeMutablePointer<FoldSlot>
     private var capacity: Int
     private(set) var count = 0

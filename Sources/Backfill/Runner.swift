@@ -383,9 +383,7 @@ public final class Runner: @unchecked Sendable {
                 var keyIDs = [Int32](repeating: -1, count: n)
                 var dictionary: (map: [Int32], codes: [Int32])?
                 if let single = template.singleField, case .byteDictionary(let entries, let codes)? = block.columns[single] {
-                    let map = entries.bytes.withUnsafeBytes { raw in
-                        (0..<entries.count).map { e in table.interner.id(bytes: UnsafeRawBufferPointer(rebasing: raw[entries.range(e)])) }
-                    }
+                    let map = table.interner.ids(entries)
                     for i in 0..<n where codes[i] >= 0 { keyIDs[i] = map[Int(codes[i])] }
                     dictionary = (map, codes)
                 } else if let single = template.singleField, case .constant(let text)? = block.columns[single] {

@@ -290,6 +290,25 @@ final class FoldTable {
         }
     }
 
+    /// Keeps the touching loads of `addInts` alive.
+    private var sink: UInt64 = 0
+
+    /// `addInt` for many keys of one bucket. The slots of each chunk are touched first, with independent loads, so
+    /// their cache misses overlap.
+    func addInts(_ keys: UnsafeBufferPointer<UInt64>, bucket: Int64, _ values: UnsafeBufferPointer<Int64>) throws {
+        let n = keys.count
+        let chunk = 32
+        var touched: UInt64 = 0
+        var c = 0
+        while c < n {
+            let m = min(chunk, n - c)
+            for j in c..<(c + m) { touched ^= slots[home(keys[j], bucket)].hi }
+            for j in c..<(c + m) { try addInt(keys[j], bucket, values[j]) }
+            c += m
+        }
+        sink ^= touched
+    }
+
     /// Moves integer entries to general partials (a double arrived in a sum).
     func switchToGeneral() {
         guard fastIntegers else { return }

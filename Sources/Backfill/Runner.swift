@@ -535,12 +535,20 @@ extension Runner {
                 }
             }
         }
+        var keys: [UInt64] = []
+        var values: [Int64] = []
+        keys.reserveCapacity(d)
+        values.reserveCapacity(d)
         for (wi, w) in windows.enumerated() {
             let u = units[wi]
             let bucket = u == 0 ? BucketCalendar.lifetimeBucket : floorDiv(lo, u) &* u
+            keys.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
             for e in 0..<d where seen[e] {
-                try table.addInt(FoldTable.pack(window: w, segmentIndex: segment, key: map[e]), bucket, sums[e])
+                keys.append(FoldTable.pack(window: w, segmentIndex: segment, key: map[e]))
+                values.append(sums[e])
             }
+            try keys.withUnsafeBufferPointer { k in try values.withUnsafeBufferPointer { v in try table.addInts(k, bucket: bucket, v) } }
         }
         return true
     }

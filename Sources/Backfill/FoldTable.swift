@@ -339,7 +339,7 @@ final class FoldTable {
         var order: [(UInt64, Int64, Int64)] = []
         order.reserveCapacity(count)
         for i in 0..<capacity where slots[i].hi != 0 { order.append((slots[i].hi, slots[i].lo, slots[i].value)) }
-        order.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        order = FoldTable.sorted(order, keyCount: interner.keys.count)
         var out = PipelinePartials(pipeline: pipeline, keys: interner.keys)
         out.window.reserveCapacity(count)
         out.keyIndex.reserveCapacity(count)
@@ -395,6 +395,63 @@ final class FoldTable {
         slots.update(repeating: FoldSlot(hi: 0, lo: 0, value: 0), count: capacity)
         values.removeAll(keepingCapacity: true)
         count = 0
+        return out
+    }
+}
+
+extension FoldTable {
+    /// Entries sorted by (hi, lo): a counting sort by (window, key id) (the high bits of `hi`), then each small group
+    /// by (segment, bucket). Falls back to a comparison sort when there are far more (window, key) groups than entries.
+    static func sorted(_ entries: [(UInt64, Int64, Int64)], keyCount: Int) -> [(UInt64, Int64, Int64)] {
+        let n = entries.count
+        let windows = 16
+        let groups = windows * max(keyCount, 1)
+        @inline(__always) func less(_ a: (UInt64, Int64, Int64), _ b: (UInt64, Int64, Int64)) -> Bool {
+            a.0 != b.0 ? a.0 < b.0 : a.1 < b.1
+        }
+        guard n > 1024, groups <= 4 * n, keyCount < Int(UInt32.max) else { return entries.sorted(by: less) }
+        @inline(__always) func group(_ h: UInt64) -> Int {
+            Int(h >> 60) * keyCount + Int(UInt32(truncatingIfNeeded: h >> 28))
+        }
+        var starts = [Int](repeating: 0, count: groups + 1)
+        var out = [(UInt64, Int64, Int64)](repeating: (0, 0, 0), count: n)
+        entries.withUnsafeBufferPointer { e in
+            starts.withUnsafeMutableBufferPointer { st in
+                for x in e { st[group(x.0) + 1] += 1 }
+                for g in 0..<groups { st[g + 1] += st[g] }
+                out.withUnsafeMutableBufferPointer { o in
+                    var next = Array(st[0..<groups])
+                    next.withUnsafeMutableBufferPointer { nx in
+                        for x in e {
+                            let g = group(x.0)
+                            o[nx[g]] = x
+                            nx[g] += 1
+                        }
+                    }
+                    // Each group by (segment, bucket).
+                    for g in 0..<groups {
+                        let lo = st[g], hi = st[g + 1]
+                        if hi - lo < 2 { continue }
+                        if hi - lo <= 32 {
+                            var i = lo + 1
+                            while i < hi {
+                                let x = o[i]
+                                var j = i - 1
+                                while j >= lo && less(x, o[j]) {
+                                    o[j + 1] = o[j]
+                                    j -= 1
+                                }
+                                o[j + 1] = x
+                                i += 1
+                            }
+                        } else {
+                            var part = UnsafeMutableBufferPointer(rebasing: o[lo..<hi])
+                            part.sort(by: less)
+                        }
+                    }
+                }
+            }
+        }
         return out
     }
 }

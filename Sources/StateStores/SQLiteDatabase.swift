@@ -13,7 +13,14 @@ final class SQLiteDatabase {
     let handle: OpaquePointer
     let path: String
 
+    /// Process-wide SQLite settings, applied before the first connection opens.
+    private static let configured: Bool = {
+        _ = backfill_sqlite_disable_memstatus()
+        return true
+    }()
+
     init(path: String) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -133,6 +140,13 @@ final class SQLiteStatement {
     func reset() {
         sqlite3_reset(stmt)
         sqlite3_clear_bindings(stmt)
+    }
+
+    /// Steps to completion and resets, keeping the bindings (for a statement whose every parameter is bound
+    /// before each run).
+    func runKeepingBindings() throws {
+        defer { sqlite3_reset(stmt) }
+        while try step() {}
     }
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }

@@ -266,7 +266,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             }
             upsert.bind(1, pid).bind(2, Int64(w.code)).bind(3, ids[Int(key)]).bind(4, segment).bind(5, generation)
                 .bind(6, blob: blob)
-            try upsert.run()
+            try upsert.runKeepingBindings()
             start = end
         }
     }

@@ -154,10 +154,10 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         try locked {
             var newKeys: [Int64: [String: Int64]] = [:]
             try db.transaction {
-                let keyInsert = try db.prepare("""
-                    INSERT INTO keys(pipeline_id, key) VALUES(?, ?)
-                    ON CONFLICT(pipeline_id, key) DO UPDATE SET key = excluded.key RETURNING id
-                    """)
+                // No RETURNING (it costs an ephemeral table per row): a new key's id is the last rowid; a key another
+                // writer added is looked up.
+                let keyInsert = try db.prepare("INSERT INTO keys(pipeline_id, key) VALUES(?, ?) ON CONFLICT(pipeline_id, key) DO NOTHING")
+                let keyFind = try db.prepare("SELECT id FROM keys WHERE pipeline_id = ? AND key = ?")
                 let upsert = try db.prepare("""
                     INSERT INTO partial_sets(pipeline_id, window, key_id, segment, generation, value) VALUES(?, ?, ?, ?, ?, ?)
                     ON CONFLICT(pipeline_id, window, key_id, segment, generation)
@@ -178,10 +178,15 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                             ids[i] = id
                             continue
                         }
-                        keyInsert.bind(1, pid).bind(2, key)
-                        guard try keyInsert.step() else { throw SQLiteError(code: 0, message: "key insert returned no id") }
-                        ids[i] = keyInsert.int64(0)
-                        keyInsert.reset()
+                        try keyInsert.bind(1, pid).bind(2, key).run()
+                        if db.changes == 1 {
+                            ids[i] = db.lastInsertRowID
+                        } else {
+                            keyFind.bind(1, pid).bind(2, key)
+                            guard try keyFind.step() else { throw SQLiteError(code: 0, message: "key '\(key)' neither inserted nor found") }
+                            ids[i] = keyFind.int64(0)
+                            keyFind.reset()
+                        }
                         fresh[key] = ids[i]
                     }
                     newKeys[pid] = fresh

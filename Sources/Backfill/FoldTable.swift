@@ -1,4 +1,5 @@
 import Aggregation
+import CHints
 import Parquet
 import StateStores
 
@@ -11,7 +12,7 @@ import Glibc
 ///
 /// Open addressing over 8-byte slots (32-bit hash fingerprint | id + 1; 0 is empty); key bytes are compared only
 /// when the fingerprint matches. A whole dictionary is looked up in chunks: the slots, offsets and key bytes a chunk
-/// will read are touched first, with independent loads, so their cache misses overlap.
+/// will read are prefetched first, so their cache misses overlap.
 final class KeyInterner {
     private(set) var keys: [String] = []
     /// Key bytes, back to back; key i is bytes[starts[i]..<starts[i+1]].
@@ -22,8 +23,6 @@ final class KeyInterner {
     private var startCapacity = 1 << 10
     private var table: UnsafeMutablePointer<UInt64>
     private var mask = (1 << 10) - 1
-    /// Keeps the touching loads alive.
-    private var sink: UInt64 = 0
 
     init() {
         bytes = .allocate(capacity: byteCapacity)
@@ -60,7 +59,6 @@ final class KeyInterner {
             entries.offsets.withUnsafeBufferPointer { off in
                 hashes.withUnsafeMutableBufferPointer { hs in
                     out.withUnsafeMutableBufferPointer { o in
-                        var touched: UInt64 = 0
                         var c = 0
                         while c < d {
                             let m = min(chunk, d - c)
@@ -68,18 +66,15 @@ final class KeyInterner {
                                 let e = c + j
                                 let h = HyperLogLog.hash(bytes: UnsafeRawBufferPointer(rebasing: raw[off[e]..<off[e + 1]]))
                                 hs[j] = h
-                                touched ^= table[Int(truncatingIfNeeded: h) & mask]
+                                backfill_prefetch(table + (Int(truncatingIfNeeded: h) & mask))
                             }
                             for j in 0..<m {
                                 let slot = table[Int(truncatingIfNeeded: hs[j]) & mask]
-                                if slot != 0 { touched ^= UInt64(bitPattern: Int64(starts[Int(UInt32(truncatingIfNeeded: slot)) - 1])) }
+                                if slot != 0 { backfill_prefetch(starts + (Int(UInt32(truncatingIfNeeded: slot)) - 1)) }
                             }
                             for j in 0..<m {
                                 let slot = table[Int(truncatingIfNeeded: hs[j]) & mask]
-                                if slot != 0 {
-                                    let id = Int(UInt32(truncatingIfNeeded: slot)) - 1
-                                    if starts[id + 1] > starts[id] { touched ^= UInt64(bytes[starts[id]]) }
-                                }
+                                if slot != 0 { backfill_prefetch(bytes + starts[Int(UInt32(truncatingIfNeeded: slot)) - 1]) }
                             }
                             for j in 0..<m {
                                 let e = c + j
@@ -87,7 +82,6 @@ final class KeyInterner {
                             }
                             c += m
                         }
-                        sink ^= touched
                     }
                 }
             }
@@ -290,23 +284,19 @@ final class FoldTable {
         }
     }
 
-    /// Keeps the touching loads of `addInts` alive.
-    private var sink: UInt64 = 0
 
-    /// `addInt` for many keys of one bucket. The slots of each chunk are touched first, with independent loads, so
+    /// `addInt` for many keys of one bucket. The slots of each chunk are prefetched first, so
     /// their cache misses overlap.
     func addInts(_ keys: UnsafeBufferPointer<UInt64>, bucket: Int64, _ values: UnsafeBufferPointer<Int64>) throws {
         let n = keys.count
         let chunk = 32
-        var touched: UInt64 = 0
         var c = 0
         while c < n {
             let m = min(chunk, n - c)
-            for j in c..<(c + m) { touched ^= slots[home(keys[j], bucket)].hi }
+            for j in c..<(c + m) { backfill_prefetch(slots + home(keys[j], bucket)) }
             for j in c..<(c + m) { try addInt(keys[j], bucket, values[j]) }
             c += m
         }
-        sink ^= touched
     }
 
     /// Moves integer entries to general partials (a double arrived in a sum).

@@ -34,9 +34,10 @@ let package = Package(
         .target(name: "Aggregation"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "StateStores", dependencies: ["CSQLite", "Aggregation"]),
+        .systemLibrary(name: "CHints", path: "Sources/CHints"),
         .target(
             name: "Backfill",
-            dependencies: ["Parquet", "Compression", "Datasets", "Aggregation", "StateStores", "ObjectStore", "Yams"]
+            dependencies: ["Parquet", "Compression", "Datasets", "Aggregation", "StateStores", "ObjectStore", "CHints", "Yams"]
         ),
         .executableTarget(
             name: "backfill",

@@ -181,12 +181,12 @@ public final class Runner: @unchecked Sendable {
 
     /// One worker: takes objects from the queue, folds them into its own tables, commits its groups.
     private func worker(_ index: Int, queue: WorkQueue, progress: Progress, summary: SharedSummary, runID: Int64) async throws {
-        var tables = definitions.map { FoldTable(pipeline: $0, segmentMillis: config.segmentMillis) }
+        var tables = makeTables()
         var group: [(PlannedObject, ObjectRecord)] = []
         var lastCommit = Date()
         func commit() async throws {
             guard !group.isEmpty else { return }
-            let partials = tables.indices.map { tables[$0].drain() }
+            let partials = try tables.indices.map { try tables[$0].drain() }
             let entries = partials.reduce(0) { $0 + $1.count }
             if !options.dryRun {
                 try await store.commit(CommitBatch(runID: runID, pipelines: partials, objects: group.map(\.1)))
@@ -212,7 +212,7 @@ public final class Runner: @unchecked Sendable {
                 progress.objectDone(bytes: object.file.size)
                 let redo = group.map(\.0)
                 group.removeAll()
-                tables = definitions.map { FoldTable(pipeline: $0, segmentMillis: config.segmentMillis) }
+                tables = makeTables()
                 await queue.requeue(redo, worker: index)
                 summary.undoRows(redo.count)
                 continue
@@ -223,6 +223,15 @@ public final class Runner: @unchecked Sendable {
             }
         }
         try await commit()
+    }
+
+    /// Fold tables for a worker, one per pipeline (with a rollup of coarser windows where it is exact).
+    func makeTables() -> [FoldTable] {
+        definitions.indices.map { i in
+            let p = config.pipelines[i]
+            let rollup = p.retentionMillis == nil && (calendars[i].timeZoneIdentifier == "UTC" || p.windows.allSatisfy { $0 == .lifetime })
+            return FoldTable(pipeline: definitions[i], segmentMillis: config.segmentMillis, windows: p.windows, rollup: rollup)
+        }
     }
 
     /// Reads one object and folds its rows. Throws `RowError` for a bad row under `policy: fail`.
@@ -384,11 +393,11 @@ public final class Runner: @unchecked Sendable {
             for template in p.keys {
                 // Key ids per row: computed once per dictionary entry when the key is one dictionary column.
                 var keyIDs = [Int32](repeating: -1, count: n)
+                var dictionary: (map: [Int32], codes: [Int32])?
                 if let single = template.singleField, case .byteDictionary(let entries, let codes)? = block.columns[single] {
-                    let map = entries.bytes.withUnsafeBytes { raw in
-                        (0..<entries.count).map { e in table.interner.id(bytes: UnsafeRawBufferPointer(rebasing: raw[entries.range(e)])) }
-                    }
+                    let map = table.interner.ids(entries)
                     for i in 0..<n where codes[i] >= 0 { keyIDs[i] = map[Int(codes[i])] }
+                    dictionary = (map, codes)
                 } else if let single = template.singleField, case .constant(let text)? = block.columns[single] {
                     let id = table.interner.id(text)
                     for i in 0..<n { keyIDs[i] = id }
@@ -407,7 +416,12 @@ public final class Runner: @unchecked Sendable {
                     intValues = v
                     intValid = valid
                 }
-                for w in p.windows {
+                if let dictionary, (isCount || intValues != nil), table.fastIntegers, retentionCutoff == nil,
+                   try foldUniformBlock(n: n, windows: table.foldWindows, isUTC: isUTC, map: dictionary.map, codes: dictionary.codes,
+                                        usable: usable, times: block.eventMillis, values: intValues, valid: intValid, table: table) {
+                    continue
+                }
+                for w in table.foldWindows {
                     // UTC minute, hour and day buckets are plain integer floors.
                     var unit: Int64 = 0
                     if isUTC {
@@ -454,7 +468,7 @@ public final class Runner: @unchecked Sendable {
                             guard let column = valueColumn, let v = column.scalar(i) else { continue }  // null values are ignored, as in SQL
                             let partial: PartialValue
                             do { partial = try definitions[pi].monoid.lift(v, millis: t) } catch {
-                                if w == p.windows[0] {
+                                if w == table.foldWindows[0] {
                                     try reject(file: file, position: block.position(i), reason: "pipeline \(p.name): \(error)", text: nil, counts: &counts)
                                 }
                                 continue
@@ -472,6 +486,83 @@ public final class Runner: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+extension Runner {
+    /// Pre-aggregation for integer sums and counts keyed by one dictionary column: when every row of the block lies
+    /// in one segment and one bucket of every window (files partitioned by hour or day), rows are summed per
+    /// dictionary entry in a small array first, and the big table is touched once per entry and window.
+    /// Returns false (doing nothing) when the block is not uniform.
+    func foldUniformBlock(n: Int, windows: [WindowKind], isUTC: Bool, map: [Int32], codes: [Int32], usable: [Bool], times: [Int64],
+                          values: [Int64]?, valid: [Bool]?, table: FoldTable) throws -> Bool {
+        var units: [Int64] = []
+        for w in windows {
+            switch w {
+            case .lifetime: units.append(0)
+            case .minute where isUTC: units.append(60_000)
+            case .hourly where isUTC: units.append(3_600_000)
+            case .daily where isUTC: units.append(86_400_000)
+            default: return false
+            }
+        }
+        var lo = Int64.max, hi = Int64.min
+        var any = false
+        for i in 0..<n where usable[i] && codes[i] >= 0 {
+            let t = times[i]
+            if t < lo { lo = t }
+            if t > hi { hi = t }
+            any = true
+        }
+        guard any else { return false }
+        let segmentMillis = config.segmentMillis
+        let segment = floorDiv(lo, segmentMillis)
+        guard segment == floorDiv(hi, segmentMillis) else { return false }
+        for u in units where u > 0 && floorDiv(lo, u) != floorDiv(hi, u) { return false }
+        let d = map.count
+        var sums = [Int64](repeating: 0, count: d)
+        var seen = [Bool](repeating: false, count: d)
+        try sums.withUnsafeMutableBufferPointer { acc in
+            try seen.withUnsafeMutableBufferPointer { hit in
+                try codes.withUnsafeBufferPointer { c in
+                    try usable.withUnsafeBufferPointer { ok in
+                        for i in 0..<n where ok[i] {
+                            let e = Int(c[i])
+                            if e < 0 { continue }
+                            var v: Int64 = 1
+                            if let values {
+                                if let valid, !valid[i] { continue }  // a null value adds nothing
+                                v = values[i]
+                            }
+                            if hit[e] {
+                                let (r, o) = acc[e].addingReportingOverflow(v)
+                                if o { throw AggregationError("sum overflows 64-bit integers (\(acc[e]) + \(v))") }
+                                acc[e] = r
+                            } else {
+                                acc[e] = v
+                                hit[e] = true
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var keys: [UInt64] = []
+        var values: [Int64] = []
+        keys.reserveCapacity(d)
+        values.reserveCapacity(d)
+        for (wi, w) in windows.enumerated() {
+            let u = units[wi]
+            let bucket = u == 0 ? BucketCalendar.lifetimeBucket : floorDiv(lo, u) &* u
+            keys.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
+            for e in 0..<d where seen[e] {
+                keys.append(FoldTable.pack(window: w, segmentIndex: segment, key: map[e]))
+                values.append(sums[e])
+            }
+            try keys.withUnsafeBufferPointer { k in try values.withUnsafeBufferPointer { v in try table.addInts(k, bucket: bucket, v) } }
+        }
+        return true
     }
 }
 

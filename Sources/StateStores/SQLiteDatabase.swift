@@ -13,7 +13,14 @@ final class SQLiteDatabase {
     let handle: OpaquePointer
     let path: String
 
+    /// Process-wide SQLite settings, applied before the first connection opens.
+    private static let configured: Bool = {
+        _ = backfill_sqlite_disable_memstatus()
+        return true
+    }()
+
     init(path: String) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -135,6 +142,13 @@ final class SQLiteStatement {
         sqlite3_clear_bindings(stmt)
     }
 
+    /// Steps to completion and resets, keeping the bindings (for a statement whose every parameter is bound
+    /// before each run).
+    func runKeepingBindings() throws {
+        defer { sqlite3_reset(stmt) }
+        while try step() {}
+    }
+
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(stmt, column) }
     func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(stmt, column) == SQLITE_NULL }
@@ -143,6 +157,13 @@ final class SQLiteStatement {
         guard let text = sqlite3_column_text(stmt, column) else { return nil }
         return String(cString: text)
     }
+    /// The blob of a column, valid only inside `body`.
+    func withBlob<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let p = sqlite3_column_blob(stmt, column)
+        let n = Int(sqlite3_column_bytes(stmt, column))
+        return try body(UnsafeRawBufferPointer(start: n > 0 ? p : nil, count: n))
+    }
+
     func blob(_ column: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(stmt, column))
         guard n > 0, let p = sqlite3_column_blob(stmt, column) else { return [] }

@@ -5,11 +5,10 @@ import Foundation
 /// The embedded default store: one SQLite file (WAL mode), the system's libsqlite3.
 ///
 /// Layout (schema version in `meta`): `pipelines` (name → monoid), `keys` (interned key strings),
-/// `partials` (pipeline, window, key, bucket, segment, generation → value; WITHOUT ROWID), `ledger`
-/// (pipeline, object URL, generation → version, counts), `runs`, `failures`, `segment_lineage`
-/// (the active generation of each segment; absent = 0). Values are INTEGER for integer sums/counts/min/max,
-/// REAL for doubles, and the monoid's documented binary encoding otherwise. A custom SQL function
-/// `bf_combine(pipeline_id, old, new)` merges a new partial into a stored one inside the upsert.
+/// `partial_sets` (pipeline, window, key, segment, generation → every bucket's partial in one blob, see
+/// `PartialSet`; WITHOUT ROWID), `ledger` (pipeline, object URL, generation → version, counts), `runs`,
+/// `failures`, `segment_lineage` (the active generation of each segment; absent = 0). A custom SQL function
+/// `bf_combine(pipeline_id, old, new)` merges a new partial set into a stored one inside the upsert.
 public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     public let path: String
     private let db: SQLiteDatabase
@@ -25,9 +24,9 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         CREATE TABLE pipelines(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, monoid TEXT NOT NULL,
             time_zone TEXT NOT NULL, created_at REAL NOT NULL);
         CREATE TABLE keys(id INTEGER PRIMARY KEY, pipeline_id INTEGER NOT NULL, key TEXT NOT NULL, UNIQUE(pipeline_id, key));
-        CREATE TABLE partials(pipeline_id INTEGER NOT NULL, window INTEGER NOT NULL, key_id INTEGER NOT NULL,
-            bucket INTEGER NOT NULL, segment INTEGER NOT NULL, generation INTEGER NOT NULL, value,
-            PRIMARY KEY(pipeline_id, window, key_id, bucket, segment, generation)) WITHOUT ROWID;
+        CREATE TABLE partial_sets(pipeline_id INTEGER NOT NULL, window INTEGER NOT NULL, key_id INTEGER NOT NULL,
+            segment INTEGER NOT NULL, generation INTEGER NOT NULL, value BLOB NOT NULL,
+            PRIMARY KEY(pipeline_id, window, key_id, segment, generation)) WITHOUT ROWID;
         CREATE TABLE ledger(pipeline_id INTEGER NOT NULL, url TEXT NOT NULL, generation INTEGER NOT NULL,
             version TEXT NOT NULL, run_id INTEGER NOT NULL, rows INTEGER NOT NULL, rejected INTEGER NOT NULL,
             after_boundary INTEGER NOT NULL, seconds REAL NOT NULL, committed_at REAL NOT NULL,
@@ -155,13 +154,13 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         try locked {
             var newKeys: [Int64: [String: Int64]] = [:]
             try db.transaction {
-                let keyInsert = try db.prepare("""
-                    INSERT INTO keys(pipeline_id, key) VALUES(?, ?)
-                    ON CONFLICT(pipeline_id, key) DO UPDATE SET key = excluded.key RETURNING id
-                    """)
+                // No RETURNING (it costs an ephemeral table per row): a new key's id is the last rowid; a key another
+                // writer added is looked up.
+                let keyInsert = try db.prepare("INSERT INTO keys(pipeline_id, key) VALUES(?, ?) ON CONFLICT(pipeline_id, key) DO NOTHING")
+                let keyFind = try db.prepare("SELECT id FROM keys WHERE pipeline_id = ? AND key = ?")
                 let upsert = try db.prepare("""
-                    INSERT INTO partials(pipeline_id, window, key_id, bucket, segment, generation, value) VALUES(?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(pipeline_id, window, key_id, bucket, segment, generation)
+                    INSERT INTO partial_sets(pipeline_id, window, key_id, segment, generation, value) VALUES(?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(pipeline_id, window, key_id, segment, generation)
                     DO UPDATE SET value = bf_combine(pipeline_id, value, excluded.value)
                     """)
                 let ledger = try db.prepare("""
@@ -179,24 +178,19 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                             ids[i] = id
                             continue
                         }
-                        keyInsert.bind(1, pid).bind(2, key)
-                        guard try keyInsert.step() else { throw SQLiteError(code: 0, message: "key insert returned no id") }
-                        ids[i] = keyInsert.int64(0)
-                        keyInsert.reset()
+                        try keyInsert.bind(1, pid).bind(2, key).run()
+                        if db.changes == 1 {
+                            ids[i] = db.lastInsertRowID
+                        } else {
+                            keyFind.bind(1, pid).bind(2, key)
+                            guard try keyFind.step() else { throw SQLiteError(code: 0, message: "key '\(key)' neither inserted nor found") }
+                            ids[i] = keyFind.int64(0)
+                            keyFind.reset()
+                        }
                         fresh[key] = ids[i]
                     }
                     newKeys[pid] = fresh
-                    let monoid = part.pipeline.monoid
-                    for i in 0..<part.count {
-                        upsert.bind(1, pid).bind(2, Int64(part.window[i].code)).bind(3, ids[Int(part.keyIndex[i])])
-                            .bind(4, part.bucket[i]).bind(5, part.segment[i]).bind(6, batch.generation)
-                        if let ints = part.intValues {
-                            upsert.bind(7, ints[i])
-                        } else {
-                            bindValue(upsert, 7, part.values![i], monoid)
-                        }
-                        try upsert.run()
-                    }
+                    try writeSets(part, pid: pid, keyIDs: ids, generation: batch.generation, upsert: upsert)
                     for o in batch.objects where o.pipelines.contains(part.pipeline.name) {
                         try ledger.bind(1, pid).bind(2, o.object.url).bind(3, batch.generation).bind(4, o.object.version)
                             .bind(5, batch.runID).bind(6, Int64(o.rowsRead)).bind(7, Int64(o.rowsRejected))
@@ -208,19 +202,77 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    private func bindValue(_ s: SQLiteStatement, _ index: Int32, _ v: PartialValue, _ monoid: Monoid) {
-        switch v {
-        case .int(let x): s.bind(index, x)
-        case .double(let d): s.bind(index, d)
-        default: s.bind(index, blob: monoid.encode(v))
+    /// Upserts the entries of one pipeline as partial sets: one row per (window, key, segment), its buckets in
+    /// one blob. Entries are grouped in (window, key, segment, bucket) order (sorted here unless they already
+    /// are, as `FoldTable.drain` gives them); entries of equal bucket are combined.
+    private func writeSets(_ part: PipelinePartials, pid: Int64, keyIDs ids: [Int64], generation: Int64, upsert: SQLiteStatement) throws {
+        let n = part.count
+        if n == 0 { return }
+        let monoid = part.pipeline.monoid
+        @inline(__always) func less(_ a: Int, _ b: Int) -> Bool {
+            let wa = part.window[a].code, wb = part.window[b].code
+            if wa != wb { return wa < wb }
+            if part.keyIndex[a] != part.keyIndex[b] { return part.keyIndex[a] < part.keyIndex[b] }
+            if part.segment[a] != part.segment[b] { return part.segment[a] < part.segment[b] }
+            return part.bucket[a] < part.bucket[b]
         }
-    }
-
-    private func readValue(_ s: SQLiteStatement, _ column: Int32, _ monoid: Monoid) throws -> PartialValue {
-        switch s.type(column) {
-        case SQLITE_INTEGER: return .int(s.int64(column))
-        case SQLITE_FLOAT: return .double(s.double(column))
-        default: return try monoid.decode(s.blob(column))
+        var order: [Int]? = nil
+        for i in 1..<n where less(i, i - 1) {
+            order = Array(0..<n).sorted { less($0, $1) }
+            break
+        }
+        @inline(__always) func at(_ k: Int) -> Int { order?[k] ?? k }
+        var blob: [UInt8] = []
+        blob.reserveCapacity(256)
+        var general: [(Int64, PartialValue)] = []
+        var start = 0
+        while start < n {
+            let first = at(start)
+            let w = part.window[first], key = part.keyIndex[first], segment = part.segment[first]
+            var end = start + 1
+            while end < n {
+                let j = at(end)
+                if part.window[j] != w || part.keyIndex[j] != key || part.segment[j] != segment { break }
+                end += 1
+            }
+            if let ints = part.intValues {
+                PartialSet.beginIntegers(&blob)
+                var previous: Int64 = 0
+                var k = start
+                while k < end {
+                    let i = at(k)
+                    var v = ints[i]
+                    let b = part.bucket[i]
+                    k += 1
+                    while k < end, part.bucket[at(k)] == b {
+                        guard case .int(let x) = try monoid.combine(.int(v), .int(ints[at(k)])) else {
+                            throw SQLiteError(code: 0, message: "\(monoid.kind.storedText): integers combined to a non-integer")
+                        }
+                        v = x
+                        k += 1
+                    }
+                    PartialSet.appendInt(bucket: b, value: v, previous: &previous, &blob)
+                }
+            } else {
+                general.removeAll(keepingCapacity: true)
+                var k = start
+                while k < end {
+                    let i = at(k)
+                    var v = part.values![i]
+                    let b = part.bucket[i]
+                    k += 1
+                    while k < end, part.bucket[at(k)] == b {
+                        try monoid.combine(into: &v, part.values![at(k)])
+                        k += 1
+                    }
+                    general.append((b, v))
+                }
+                PartialSet.encode(general, monoid: monoid, into: &blob)
+            }
+            upsert.bind(1, pid).bind(2, Int64(w.code)).bind(3, ids[Int(key)]).bind(4, segment).bind(5, generation)
+                .bind(6, blob: blob)
+            try upsert.runKeepingBindings()
+            start = end
         }
     }
 
@@ -302,23 +354,24 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 throw SQLiteError(code: 0, message: "no pipeline '\(pipeline)' in \(path) (pipelines: \(pipelineIDs.keys.sorted().joined(separator: ", ")))")
             }
             var sql = """
-                SELECT k.key, p.bucket, p.value FROM partials p JOIN keys k ON k.id = p.key_id
+                SELECT k.key, p.value FROM partial_sets p JOIN keys k ON k.id = p.key_id
                 WHERE p.pipeline_id = ?1 AND p.window = ?2
                 AND p.generation = COALESCE((SELECT l.generation FROM segment_lineage l WHERE l.pipeline_id = p.pipeline_id AND l.segment = p.segment), 0)
                 """
             if key != nil { sql += " AND k.key = ?3" }
-            if from != nil { sql += " AND p.bucket >= ?4" }
-            if to != nil { sql += " AND p.bucket < ?5" }
             let s = try db.prepare(sql)
             s.bind(1, pid).bind(2, Int64(window.code))
             if let key { s.bind(3, key) }
-            if let from { s.bind(4, from) }
-            if let to { s.bind(5, to) }
             var combined: [AggregateKey: PartialValue] = [:]
             while try s.step() {
-                let k = AggregateKey(key: s.string(0) ?? "", bucket: s.int64(1))
-                let v = try readValue(s, 2, monoid)
-                if let old = combined[k] { combined[k] = try monoid.combine(old, v) } else { combined[k] = v }
+                let name = s.string(0) ?? ""
+                let entries = try s.withBlob(1) { try PartialSet.decode($0, monoid: monoid) }
+                for (bucket, v) in entries {
+                    if let from, bucket < from { continue }
+                    if let to, bucket >= to { continue }
+                    let k = AggregateKey(key: name, bucket: bucket)
+                    if let old = combined[k] { combined[k] = try monoid.combine(old, v) } else { combined[k] = v }
+                }
             }
             s.reset()
             return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
@@ -359,25 +412,17 @@ private func bfCombine(_ ctx: OpaquePointer?, _ argc: Int32, _ argv: UnsafeMutab
         sqlite3_result_error(ctx, "bf_combine: unknown pipeline \(id)", -1)
         return
     }
-    func read(_ v: OpaquePointer?) throws -> PartialValue {
-        switch sqlite3_value_type(v) {
-        case SQLITE_INTEGER: return .int(sqlite3_value_int64(v))
-        case SQLITE_FLOAT: return .double(sqlite3_value_double(v))
-        default:
-            let n = Int(sqlite3_value_bytes(v))
-            guard n > 0, let p = sqlite3_value_blob(v) else { return try monoid.decode([]) }
-            return try monoid.decode(Array(UnsafeRawBufferPointer(start: p, count: n)))
-        }
+    func bytes(_ v: OpaquePointer?) -> UnsafeRawBufferPointer {
+        let p = sqlite3_value_blob(v)  // before sqlite3_value_bytes, as SQLite documents
+        let n = Int(sqlite3_value_bytes(v))
+        guard n > 0, let p else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: p, count: n)
     }
     do {
-        let result = try monoid.combine(try read(argv[1]), try read(argv[2]))
-        switch result {
-        case .int(let x): sqlite3_result_int64(ctx, x)
-        case .double(let d): sqlite3_result_double(ctx, d)
-        default:
-            let bytes = monoid.encode(result)
-            bytes.withUnsafeBytes { raw in sqlite3_result_blob(ctx, raw.baseAddress, Int32(raw.count), backfill_sqlite_transient()) }
-        }
+        let old = bytes(argv[1]), new = bytes(argv[2])
+        var out: [UInt8] = []
+        try PartialSet.merge(old, new, monoid: monoid, into: &out)
+        out.withUnsafeBytes { raw in sqlite3_result_blob(ctx, raw.baseAddress, Int32(raw.count), backfill_sqlite_transient()) }
     } catch {
         sqlite3_result_error(ctx, "\(error)", -1)
     }

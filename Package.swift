@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.20.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -30,7 +31,10 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Compression"]),
         .target(name: "Aggregation"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-        .target(name: "StateStores", dependencies: ["CSQLite", "Aggregation"]),
+        .target(
+            name: "StateStores",
+            dependencies: ["CSQLite", "Aggregation", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .target(
             name: "Backfill",
             dependencies: ["Parquet", "Compression", "Datasets", "Aggregation", "StateStores", "Yams"]

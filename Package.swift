@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Compression"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
+        .testTarget(name: "StateStoresTests", dependencies: ["StateStores", "Aggregation"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "StateStores", "Aggregation", "Parquet", "Datasets"]),
     ],
     swiftLanguageModes: [.v6]

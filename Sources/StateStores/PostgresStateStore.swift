@@ -377,8 +377,14 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         var key: [Int64] = []
         var bucket: [Int64] = []
         var segment: [Int64] = []
-        /// Index into the pipeline's entries.
-        var entry: [Int] = []
+        /// Values: integers on the fast path, else general partials.
+        var ints: [Int64]?
+        var values: [PartialValue]?
+
+        func value(_ i: Int) -> PartialValue {
+            if let ints { return .int(ints[i]) }
+            return values![i]
+        }
     }
 
     private struct RowKey: Hashable {
@@ -404,12 +410,27 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                 if part.bucket[a] != part.bucket[b] { return part.bucket[a] < part.bucket[b] }
                 return part.segment[a] < part.segment[b]
             }
+            // Entries for the same row (the protocol does not forbid them) are combined here: one upsert cannot
+            // touch a row twice.
             var rows = Rows()
-            rows.win = order.map { wins[$0] }
-            rows.key = order.map { ids[Int(part.keyIndex[$0])] }
-            rows.bucket = order.map { part.bucket[$0] }
-            rows.segment = order.map { part.segment[$0] }
-            rows.entry = order
+            let monoid = part.pipeline.monoid
+            var ints: [Int64] = [], values: [PartialValue] = []
+            for e in order {
+                let w = wins[e], k = ids[Int(part.keyIndex[e])], b = part.bucket[e], sg = part.segment[e]
+                if let last = rows.key.indices.last, rows.win[last] == w, rows.key[last] == k, rows.bucket[last] == b, rows.segment[last] == sg {
+                    if let pi = part.intValues {
+                        let (sum, overflow) = ints[last].addingReportingOverflow(pi[e])
+                        if overflow { throw PostgresStoreError("commit refused: pipeline '\(part.pipeline.name)' (\(monoid.kind.name)) overflows a 64-bit integer") }
+                        ints[last] = sum
+                    } else {
+                        values[last] = try monoid.combine(values[last], part.values![e])
+                    }
+                    continue
+                }
+                rows.win.append(w); rows.key.append(k); rows.bucket.append(b); rows.segment.append(sg)
+                if let pi = part.intValues { ints.append(pi[e]) } else { values.append(part.values![e]) }
+            }
+            if part.intValues != nil { rows.ints = ints } else { rows.values = values }
             prepared.append((pid, part, rows))
         }
         // Ledger rows: one per object and pipeline it names.
@@ -472,12 +493,12 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
     private func writePartials(_ conn: PostgresConnection, pid: Int64, part: PipelinePartials, rows: Rows, generation: Int64) async throws {
         let monoid = part.pipeline.monoid
         var pending: [Int] = []  // positions in `rows` still to combine in Swift
-        if let ints = part.intValues, monoid.kind == .sum || monoid.kind == .count {
+        if let ints = rows.ints, monoid.kind == .sum || monoid.kind == .count {
             // Fast path: add in the upsert. A stored non-integer partial (a double sum) is left alone by the
             // WHERE and combined below.
             var b = PostgresBindings()
             b.append(pid); b.append(generation); b.append(rows.win); b.append(rows.key); b.append(rows.bucket); b.append(rows.segment)
-            b.append(rows.entry.map { ints[$0] })
+            b.append(ints)
             var touched = Set<RowKey>()
             do {
                 let result = try await conn.query(PostgresQuery(unsafeSQL: """
@@ -508,10 +529,10 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
             var b = PostgresBindings()
             b.append(pid); b.append(generation); b.append(rows.win); b.append(rows.key); b.append(rows.bucket); b.append(rows.segment)
             var isInt: [Bool] = [], iv: [Int64] = [], bv: [ByteBuffer] = []
-            isInt.reserveCapacity(rows.entry.count)
+            isInt.reserveCapacity(rows.key.count)
             var scratch: [UInt8] = []
-            for e in rows.entry {
-                let v = part.value(e)
+            for i in rows.key.indices {
+                let v = rows.value(i)
                 if case .int(let x) = v {
                     isInt.append(true); iv.append(x); bv.append(ByteBuffer())
                 } else {
@@ -568,7 +589,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
             }
             let v: PartialValue
             do {
-                v = try monoid.combine(old, part.value(rows.entry[i]))
+                v = try monoid.combine(old, rows.value(i))
             } catch let e as AggregationError {
                 throw PostgresStoreError("\(displayURL): commit refused: pipeline '\(part.pipeline.name)' (\(monoid.kind.name)): \(e); nothing of the batch was written")
             }

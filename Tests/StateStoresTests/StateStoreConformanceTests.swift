@@ -220,6 +220,22 @@ let day: Int64 = 86_400_000
         }
     }
 
+    /// Two entries for the same row in one batch combine like two commits.
+    @Test(arguments: StoreKind.available)
+    func duplicateEntriesInOneBatchCombine(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let sum = PipelineDefinition(name: unique("dup_sum"), monoid: Monoid(.sum), timeZone: "UTC")
+            let maxP = PipelineDefinition(name: unique("dup_max"), monoid: Monoid(.max), timeZone: "UTC")
+            try await store.register([sum, maxP])
+            try await store.commit(CommitBatch(runID: 1, pipelines: [
+                partials(sum, [Entry("k", 0, .int(1)), Entry("k", 0, .int(2))], intFast: true),
+                partials(maxP, [Entry("k", 0, .int(5)), Entry("k", 0, .int(3))]),
+            ], objects: [object("o1", [sum.name, maxP.name])]))
+            #expect(try await rows(store, sum.name) == ["k|0|int(3)"])
+            #expect(try await rows(store, maxP.name) == ["k|0|int(5)"])
+        }
+    }
+
     /// Exactly once: a batch whose ledger row is already there fails and leaves nothing of itself behind.
     @Test(arguments: StoreKind.available)
     func ledgerConflictLeavesNothingOfTheBatch(_ kind: StoreKind) async throws {

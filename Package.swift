@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.20.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -33,7 +34,10 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Compression"]),
         .target(name: "Aggregation"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-        .target(name: "StateStores", dependencies: ["CSQLite", "Aggregation"]),
+        .target(
+            name: "StateStores",
+            dependencies: ["CSQLite", "Aggregation", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .systemLibrary(name: "CHints", path: "Sources/CHints"),
         .target(
             name: "Backfill",
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"]),
+        .testTarget(name: "StateStoresTests", dependencies: ["StateStores", "Aggregation"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "StateStores", "Aggregation", "Parquet", "Datasets", "ObjectStore"]),
     ],
     swiftLanguageModes: [.v6]

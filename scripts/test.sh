@@ -41,6 +41,48 @@ fi
 # (initdb refuses to run as root: CI runs as root, so run it through a non-root user then.)
 # -------------------------------------------------------------------------------------------
 
+# --- PostgreSQL ---------------------------------------------------------------------------
+# A throwaway cluster from Debian's PostgreSQL 15 for the PostgreSQL state store tests: 127.0.0.1 on a free port,
+# trust auth, its own database; stopped and removed on exit. initdb refuses root, so as root the cluster runs as
+# the `postgres` user in a directory that user owns. Without PostgreSQL the tests that need it skip.
+# Set BACKFILL_TEST_POSTGRES_URL yourself to test against another server instead.
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_DIR=""
+pg_cleanup() {
+    if [ -n "$PG_DIR" ]; then
+        pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+    fi
+}
+pg_as() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+if [ -n "${BACKFILL_TEST_POSTGRES_URL:-}" ]; then
+    echo "test.sh: PostgreSQL: using BACKFILL_TEST_POSTGRES_URL from the environment"
+elif [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
+    echo "test.sh: PostgreSQL: $PG_BIN/initdb not found (apt-get install postgresql-15); PostgreSQL tests will skip" >&2
+elif [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    echo "test.sh: PostgreSQL: running as root and there is no postgres user to run initdb as; PostgreSQL tests will skip" >&2
+else
+    PG_DIR=$(mktemp -d /tmp/backfill-pg.XXXXXX)
+    trap pg_cleanup EXIT
+    chmod 755 "$PG_DIR"
+    [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
+    PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+        || echo $((20000 + RANDOM % 20000)))
+    if pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
+        && pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
+        && pg_as "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE backfill_test" >/dev/null; then
+        export BACKFILL_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/backfill_test?sslmode=disable"
+        echo "test.sh: PostgreSQL: throwaway cluster at $BACKFILL_TEST_POSTGRES_URL"
+    else
+        echo "test.sh: PostgreSQL: could not start a throwaway cluster; PostgreSQL tests will skip" >&2
+        cat "$PG_DIR/initdb.log" "$PG_DIR/server.log" 2>/dev/null | tail -20 >&2 || true
+    fi
+fi
+# --- end PostgreSQL -----------------------------------------------------------------------
+
 # --- moto_server (S3, DynamoDB) ---
 # A throwaway moto_server on a free loopback port with IAM authentication ON, so requests must carry
 # valid SigV4 signatures: it starts with INITIAL_NO_AUTH_ACTION_COUNT=3, boto3 spends those three

@@ -22,9 +22,13 @@ public struct RunOptions: Sendable {
     public var commitSeconds: Double
     /// Verify Parquet page checksums.
     public var verifyChecksums: Bool
+    /// How long an object's lease lasts without a heartbeat (a killed worker's objects are taken over after this).
+    public var leaseSeconds: Double
 
     public init(concurrency: Int = RunOptions.availableCPUs, dryRun: Bool = false, progress: Bool = false,
-                commitEntries: Int = 4_000_000, commitSeconds: Double = 15, verifyChecksums: Bool = true) {
+                commitEntries: Int = 4_000_000, commitSeconds: Double = 15, verifyChecksums: Bool = true,
+                leaseSeconds: Double = 60) {
+        self.leaseSeconds = leaseSeconds
         self.concurrency = concurrency
         self.dryRun = dryRun
         self.progress = progress
@@ -157,6 +161,7 @@ public final class Runner: @unchecked Sendable {
         try deadLetter?.close()
         let s = shared.snapshot()
         summary.objectsCommitted = s.objectsCommitted
+        summary.objectsAlreadyDone += s.objectsAlreadyDone
         summary.objectsFailed = s.objectsFailed
         summary.rowsRead = s.rowsRead
         summary.rowsRejected = s.rowsRejected
@@ -184,6 +189,19 @@ public final class Runner: @unchecked Sendable {
         var tables = makeTables()
         var group: [(PlannedObject, ObjectRecord)] = []
         var lastCommit = Date()
+        // Leases: an object is processed only while this worker holds its lease in the store, so several processes can
+        // share the job; a heartbeat keeps the leases of uncommitted objects alive.
+        let workerID = "\(Runner.processID):\(index)"
+        let useLeases = !options.dryRun
+        let held = HeldLeases()
+        var deferred: [PlannedObject] = []
+        let heartbeat = useLeases ? Task { [store, options] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(max(options.leaseSeconds / 3, 0.05) * 1_000_000_000))
+                try? await store.renewLeases(urls: held.urls, worker: workerID, seconds: options.leaseSeconds)
+            }
+        } : nil
+        defer { heartbeat?.cancel() }
         func commit() async throws {
             guard !group.isEmpty else { return }
             let partials = try tables.indices.map { try tables[$0].drain() }
@@ -192,10 +210,52 @@ public final class Runner: @unchecked Sendable {
                 try await store.commit(CommitBatch(runID: runID, pipelines: partials, objects: group.map(\.1)))
             }
             summary.committed(objects: group.map(\.1), buckets: entries)
+            if useLeases {
+                let urls = group.map(\.0.file.path)
+                held.remove(urls)
+                try? await store.releaseLeases(urls: urls, worker: workerID)
+            }
             group.removeAll()
             lastCommit = Date()
         }
-        while let object = await queue.next(worker: index) {
+        /// Leases an object; nil when another worker holds it (tried again later) or has committed it meanwhile.
+        func take(_ object: PlannedObject) async throws -> PlannedObject? {
+            guard useLeases else { return object }
+            guard try await store.tryLease(url: object.file.path, worker: workerID, seconds: options.leaseSeconds) else {
+                deferred.append(object)
+                return nil
+            }
+            let done = try await store.committedPipelines(url: object.file.path, pipelines: object.pipelines)
+            var o = object
+            o.pipelines = object.pipelines.filter { !done.contains($0) }
+            if o.pipelines.isEmpty {
+                try? await store.releaseLeases(urls: [object.file.path], worker: workerID)
+                summary.alreadyDone()
+                progress.objectDone(bytes: object.file.size)
+                return nil
+            }
+            held.add(object.file.path)
+            if let n = Runner.crashAfterCommits, summary.snapshot().objectsCommitted >= n {
+                // Test hook: die like `kill -9` while holding this object's lease.
+                kill(getpid(), SIGKILL)
+            }
+            return o
+        }
+        func nextObject() async throws -> PlannedObject? {
+            while true {
+                if let candidate = await queue.next(worker: index) {
+                    if let taken = try await take(candidate) { return taken }
+                    continue
+                }
+                guard !deferred.isEmpty else { return nil }
+                // Objects leased by other workers: commit ours, wait, and try them again (an expired lease is taken over).
+                try await commit()
+                try await Task.sleep(nanoseconds: UInt64(min(max(options.leaseSeconds / 4, 0.05), 2) * 1_000_000_000))
+                await queue.requeue(deferred, worker: index)
+                deferred = []
+            }
+        }
+        while let object = try await nextObject() {
             let started = Date()
             do {
                 let record = try await process(object, into: &tables, progress: progress, seconds: started)
@@ -210,6 +270,10 @@ public final class Runner: @unchecked Sendable {
                 summary.failed(object.file.path, "\(error)")
                 try? await store.recordFailure(ObjectFailure(runID: runID, url: object.file.path, error: "\(error)", at: Date().timeIntervalSince1970))
                 progress.objectDone(bytes: object.file.size)
+                if useLeases {
+                    held.remove([object.file.path])
+                    try? await store.releaseLeases(urls: [object.file.path], worker: workerID)
+                }
                 let redo = group.map(\.0)
                 group.removeAll()
                 tables = makeTables()
@@ -224,6 +288,17 @@ public final class Runner: @unchecked Sendable {
         }
         try await commit()
     }
+
+    /// `BACKFILL_TEST_CRASH_AFTER_COMMITS=N`: a test hook that kills the process (SIGKILL) when it takes a lease after N
+    /// objects were committed, so tests can stop a worker at an exact point. Never set it in production.
+    static let crashAfterCommits: Int? = ProcessInfo.processInfo.environment["BACKFILL_TEST_CRASH_AFTER_COMMITS"].flatMap(Int.init)
+
+    /// host:pid, naming this process's workers in leases and `backfill status`.
+    static let processID: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        return "\(String(cString: name)):\(getpid())"
+    }()
 
     /// Fold tables for a worker, one per pipeline (with a rollup of coarser windows where it is exact).
     func makeTables() -> [FoldTable] {
@@ -607,6 +682,15 @@ actor WorkQueue {
     func requeue(_ more: [PlannedObject], worker: Int = 0) { ranges[worker % ranges.count].append(contentsOf: more) }
 }
 
+/// URLs whose leases a worker holds and must keep alive.
+final class HeldLeases: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set: Set<String> = []
+    var urls: [String] { lock.withLock { Array(set) } }
+    func add(_ url: String) { lock.withLock { _ = set.insert(url) } }
+    func remove(_ urls: [String]) { lock.withLock { for u in urls { set.remove(u) } } }
+}
+
 /// Totals across workers.
 final class SharedSummary: @unchecked Sendable {
     private let lock = NSLock()
@@ -619,6 +703,11 @@ final class SharedSummary: @unchecked Sendable {
         s.rowsAfterBoundary += objects.reduce(0) { $0 + $1.rowsAfterBoundary }
         s.bucketsWritten += buckets
         s.commits += 1
+        lock.unlock()
+    }
+    func alreadyDone() {
+        lock.lock()
+        s.objectsAlreadyDone += 1
         lock.unlock()
     }
     func failed(_ url: String, _ error: String) {

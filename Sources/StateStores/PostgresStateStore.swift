@@ -91,6 +91,11 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                 generation bigint NOT NULL, PRIMARY KEY(pipeline_id, segment))
             """,
         ],
+        [
+            """
+            CREATE TABLE backfill_leases(url text PRIMARY KEY, worker text NOT NULL, expires_at double precision NOT NULL)
+            """,
+        ],
     ]
 
     /// Connects lazily: the pool opens connections on first use. Call `shutdown()` when done.
@@ -210,6 +215,63 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         do {
             try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         } catch { throw mapped(error, what) }
+    }
+
+    // MARK: - Leases
+
+    public func tryLease(url: String, worker: String, seconds: Double) async throws -> Bool {
+        let now = Date().timeIntervalSince1970
+        do {
+            // A conditional upsert: the row is taken only when free, expired or already this worker's.
+            let rows = try await client.query("""
+                INSERT INTO backfill_leases(url, worker, expires_at) VALUES(\(url), \(worker), \(now + seconds))
+                ON CONFLICT (url) DO UPDATE SET worker = EXCLUDED.worker, expires_at = EXCLUDED.expires_at
+                WHERE backfill_leases.expires_at < \(now) OR backfill_leases.worker = EXCLUDED.worker
+                RETURNING worker
+                """, logger: logger)
+            var taken = false
+            for try await _ in rows.decode(String.self) { taken = true }
+            return taken
+        } catch { throw mapped(error, "lease \(url)") }
+    }
+
+    public func renewLeases(urls: [String], worker: String, seconds: Double) async throws {
+        guard !urls.isEmpty else { return }
+        let until = Date().timeIntervalSince1970 + seconds
+        do {
+            try await client.query("UPDATE backfill_leases SET expires_at = \(until) WHERE worker = \(worker) AND url = ANY(\(urls))", logger: logger)
+        } catch { throw mapped(error, "renew leases") }
+    }
+
+    public func releaseLeases(urls: [String], worker: String) async throws {
+        guard !urls.isEmpty else { return }
+        do {
+            try await client.query("DELETE FROM backfill_leases WHERE worker = \(worker) AND url = ANY(\(urls))", logger: logger)
+        } catch { throw mapped(error, "release leases") }
+    }
+
+    public func activeLeases() async throws -> [ObjectLease] {
+        let now = Date().timeIntervalSince1970
+        var out: [ObjectLease] = []
+        do {
+            let rows = try await client.query("SELECT url, worker, expires_at FROM backfill_leases WHERE expires_at >= \(now) ORDER BY worker, url", logger: logger)
+            for try await (url, worker, expires) in rows.decode((String, String, Double).self) {
+                out.append(ObjectLease(url: url, worker: worker, expiresAt: expires))
+            }
+        } catch { throw mapped(error, "leases") }
+        return out
+    }
+
+    public func committedPipelines(url: String, pipelines: [String]) async throws -> [String] {
+        var out: [String] = []
+        do {
+            let rows = try await client.query("""
+                SELECT p.name FROM backfill_ledger l JOIN backfill_pipelines p ON p.id = l.pipeline_id
+                WHERE l.url = \(url) AND l.generation = 0 AND p.name = ANY(\(pipelines))
+                """, logger: logger)
+            for try await name in rows.decode(String.self) { out.append(name) }
+        } catch { throw mapped(error, "ledger of \(url)") }
+        return out
     }
 
     // MARK: - Schema

@@ -40,6 +40,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         CREATE TABLE segment_lineage(pipeline_id INTEGER NOT NULL, segment INTEGER NOT NULL, generation INTEGER NOT NULL,
             PRIMARY KEY(pipeline_id, segment)) WITHOUT ROWID;
         """,
+        "CREATE TABLE leases(url TEXT PRIMARY KEY, worker TEXT NOT NULL, expires_at REAL NOT NULL);",
     ]
 
     /// Opens (creating if needed) the database file at `path`.
@@ -273,6 +274,63 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 .bind(6, blob: blob)
             try upsert.runKeepingBindings()
             start = end
+        }
+    }
+
+    // MARK: Leases (several processes on one file share a job)
+
+    public func tryLease(url: String, worker: String, seconds: Double) async throws -> Bool {
+        try locked {
+            let now = Date().timeIntervalSince1970
+            let s = try db.prepare("""
+                INSERT INTO leases(url, worker, expires_at) VALUES(?1, ?2, ?3)
+                ON CONFLICT(url) DO UPDATE SET worker = excluded.worker, expires_at = excluded.expires_at
+                WHERE leases.expires_at < ?4 OR leases.worker = excluded.worker
+                RETURNING worker
+                """)
+            s.bind(1, url).bind(2, worker).bind(3, now + seconds).bind(4, now)
+            let taken = try s.step()
+            s.reset()
+            return taken
+        }
+    }
+
+    public func renewLeases(urls: [String], worker: String, seconds: Double) async throws {
+        try locked {
+            let s = try db.prepare("UPDATE leases SET expires_at = ? WHERE worker = ? AND url = ?")
+            let until = Date().timeIntervalSince1970 + seconds
+            for url in urls { try s.bind(1, until).bind(2, worker).bind(3, url).run() }
+        }
+    }
+
+    public func releaseLeases(urls: [String], worker: String) async throws {
+        try locked {
+            let s = try db.prepare("DELETE FROM leases WHERE worker = ? AND url = ?")
+            for url in urls { try s.bind(1, worker).bind(2, url).run() }
+        }
+    }
+
+    public func activeLeases() async throws -> [ObjectLease] {
+        try locked {
+            let s = try db.prepare("SELECT url, worker, expires_at FROM leases WHERE expires_at >= ? ORDER BY worker, url")
+            s.bind(1, Date().timeIntervalSince1970)
+            var out: [ObjectLease] = []
+            while try s.step() { out.append(ObjectLease(url: s.string(0) ?? "", worker: s.string(1) ?? "", expiresAt: s.double(2))) }
+            s.reset()
+            return out
+        }
+    }
+
+    public func committedPipelines(url: String, pipelines: [String]) async throws -> [String] {
+        try locked {
+            let s = try db.prepare("""
+                SELECT p.name FROM ledger l JOIN pipelines p ON p.id = l.pipeline_id WHERE l.url = ? AND l.generation = 0
+                """)
+            s.bind(1, url)
+            var out: [String] = []
+            while try s.step() { if let n = s.string(0), pipelines.contains(n) { out.append(n) } }
+            s.reset()
+            return out
         }
     }
 

@@ -176,4 +176,48 @@ public protocol StateStore: Sendable {
     func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow]
     /// The registered pipelines.
     func pipelines() async throws -> [PipelineDefinition]
+
+    // Sharing a job between processes (defaults below: no sharing).
+    /// Takes the lease of `url` for `worker` until now + `seconds`, if it is free, expired or already `worker`'s.
+    func tryLease(url: String, worker: String, seconds: Double) async throws -> Bool
+    /// Extends `worker`'s leases of `urls`.
+    func renewLeases(urls: [String], worker: String, seconds: Double) async throws
+    /// Gives up `worker`'s leases of `urls`.
+    func releaseLeases(urls: [String], worker: String) async throws
+    /// Leases not yet expired.
+    func activeLeases() async throws -> [ObjectLease]
+    /// The pipelines whose ledger already holds `url` (generation 0).
+    func committedPipelines(url: String, pipelines: [String]) async throws -> [String]
+}
+
+/// A lease on one source object, so several `backfill run` processes can share one job.
+public struct ObjectLease: Sendable, Equatable {
+    public var url: String
+    public var worker: String
+    /// Seconds since the epoch.
+    public var expiresAt: Double
+    public init(url: String, worker: String, expiresAt: Double) {
+        self.url = url
+        self.worker = worker
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Leases let workers in several processes share the objects of a job: a worker processes an object only while it
+/// holds the object's lease; a dead worker's leases expire and another worker takes its objects over.
+/// Stores that cannot share (or do not yet) keep these defaults: every lease is granted, nothing is recorded.
+extension StateStore {
+    /// Takes the lease of `url` for `worker` until now + `seconds`, if it is free, expired or already `worker`'s.
+    public func tryLease(url: String, worker: String, seconds: Double) async throws -> Bool { true }
+    /// Extends `worker`'s leases of `urls`.
+    public func renewLeases(urls: [String], worker: String, seconds: Double) async throws {}
+    /// Gives up `worker`'s leases of `urls`.
+    public func releaseLeases(urls: [String], worker: String) async throws {}
+    /// Leases not yet expired.
+    public func activeLeases() async throws -> [ObjectLease] { [] }
+    /// The pipelines whose ledger already holds `url` (generation 0).
+    public func committedPipelines(url: String, pipelines: [String]) async throws -> [String] {
+        let ledger = try await ledger(pipelines: pipelines)
+        return (ledger[url] ?? []).map(\.pipeline)
+    }
 }

@@ -29,8 +29,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Commit a worker's group of objects once it holds this many partial entries.", visibility: .hidden))
     var commitEntries: Int = 4_000_000
 
+    @Option(help: "Seconds an object's lease lasts without a heartbeat; a killed process's objects are taken over after this.")
+    var leaseSeconds: Double = 60
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
         guard format == .text || format == .json else { throw ValidationError("--format must be text or json") }
     }
 
@@ -42,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
             let runner = try Runner(config: job, store: store, options: RunOptions(
                 concurrency: concurrency ?? RunOptions.availableCPUs, dryRun: dryRun,
                 progress: !quiet && format == .text && isatty(2) == 1, commitEntries: commitEntries,
-                verifyChecksums: !noVerifyChecksums))
+                verifyChecksums: !noVerifyChecksums, leaseSeconds: leaseSeconds))
             summary = try await runner.run()
         } catch let failed as RunFailed {
             summary = failed.summary

@@ -46,7 +46,20 @@ struct StatusCommand: AsyncParsableCommand {
                     if let m = r.message, failures.isEmpty { out.line("  \(m)") }
                 }
             }
-            if format == .json { out.line("{\"runs\": [\(items.joined(separator: ", "))]}") } else if runs.isEmpty { out.line("no runs recorded in \(store)") }
+            let leases = try await s.activeLeases()
+            let byWorker = Dictionary(grouping: leases, by: \.worker).sorted { $0.key < $1.key }
+            let now = Date().timeIntervalSince1970
+            if format == .json {
+                let workers = byWorker.map { w, l in
+                    "{\"worker\": \(jsonQuote(w)), \"objects_leased\": \(l.count), \"lease_expires_in_s\": \(String(format: "%.1f", (l.map(\.expiresAt).max() ?? now) - now))}"
+                }
+                out.line("{\"workers\": [\(workers.joined(separator: ", "))], \"runs\": [\(items.joined(separator: ", "))]}")
+            } else {
+                if runs.isEmpty { out.line("no runs recorded in \(store)") }
+                for (w, l) in byWorker {
+                    out.line("worker \(w): \(l.count) object(s) leased, lease expires in \(String(format: "%.0f", (l.map(\.expiresAt).max() ?? now) - now)) s")
+                }
+            }
         } catch {
             throw fail(error)
         }

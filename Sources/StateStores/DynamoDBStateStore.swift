@@ -354,7 +354,10 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
             guard let v = Int64(text) else { throw fail("a stored integer partial (\(text)) does not fit 64 bits") }
             return .int(v)
         }
-        return try monoid.decode(DynamoValue.bytes(item, "b") ?? [])
+        guard let bytes = DynamoValue.bytes(item, "b") else {
+            throw fail("stored partial \(DynamoValue.string(item, "pk") ?? "?") \(DynamoValue.string(item, "sk") ?? "?") has no value (attributes: \(item.keys.sorted().joined(separator: ", ")))")
+        }
+        return try monoid.decode(bytes)
     }
 
     /// Applies one chunk (at most 99 partials, plus `ledger` items when the whole batch fits one transaction) with

@@ -201,8 +201,10 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
 
     public func ledger(pipelines: [String]) async throws -> [String: [LedgerEntry]] {
         var result: [String: [LedgerEntry]] = [:]
+        if pipelines.contains(where: { name in lock.withLock { pipelineIDs[name] == nil } }) { try await loadPipelines() }
         for name in pipelines {
-            guard let pid = try? await pipelineID(name) else { continue }
+            // Unknown pipelines have no ledger (as in the SQL stores); read errors are not swallowed.
+            guard let pid = lock.withLock({ pipelineIDs[name] }) else { continue }
             let items = try await db.query(table, keyCondition: "pk = :p AND begins_with(sk, :g)",
                                            values: [":p": DynamoValue.s("LG#\(pid)"), ":g": DynamoValue.s("G#0#U#")])
             for item in items {

@@ -7,7 +7,8 @@ import Testing
 
 /// End to end into DynamoDB (moto_server, when `BACKFILL_TEST_S3_ENDPOINT` is set): one hour of the page_views
 /// Parquet dataset (moto copies the whole table for every transaction, so the full dataset takes many minutes)
-/// gives the same answers as SQLite in every window, and a re-run commits nothing.
+/// gives the same answers as SQLite in every window, and a re-run commits nothing. One worker: moto_server is not
+/// safe for concurrent transactions (see `DynamoDBStateStoreTests.concurrencyEnabled`).
 @Suite struct DynamoDBPageViewsTests {
     static let endpoint = ProcessInfo.processInfo.environment["BACKFILL_TEST_S3_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
 
@@ -39,7 +40,7 @@ import Testing
         try yaml.replacingOccurrences(of: "STORE", with: url).write(toFile: path, atomically: true, encoding: .utf8)
         let config = try JobConfig.load(path: path)
         func run() async throws -> RunSummary {
-            try await Runner(config: config, store: store, options: RunOptions(concurrency: 2, commitEntries: 4_000_000)).run()
+            try await Runner(config: config, store: store, options: RunOptions(concurrency: 1, commitEntries: 4_000_000)).run()
         }
         let sqliteDir = try Paths.temp("pv-dynamodb-sqlite")
         let reference = try await runJob(yaml.replacingOccurrences(of: "STORE", with: "sqlite:\(sqliteDir)/s.sqlite"), dir: sqliteDir)

@@ -36,7 +36,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(
             name: "StateStores",
-            dependencies: ["CSQLite", "Aggregation", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["CSQLite", "Aggregation", "ObjectStore", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .systemLibrary(name: "CHints", path: "Sources/CHints"),
         .target(
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"]),
-        .testTarget(name: "StateStoresTests", dependencies: ["StateStores", "Aggregation"]),
+        .testTarget(name: "StateStoresTests", dependencies: ["StateStores", "Aggregation", "ObjectStore"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "StateStores", "Aggregation", "Parquet", "Datasets", "ObjectStore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,7 @@
 import StateStores
 
 /// Opens the store a URL names: `sqlite:PATH`, or `postgres://user:password@host:port/db?sslmode=disable`
-/// (`postgresql://` too). DynamoDB comes with its issue.
+/// (`postgresql://` too), or `dynamodb://TABLE?region=REGION[&endpoint=URL]` (credentials from the AWS environment).
 public enum StoreURL {
     public static func open(_ url: String) throws -> any StateStore {
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
@@ -11,8 +11,8 @@ public enum StoreURL {
             return try SQLiteStateStore(url: url)
         }
         if url.hasPrefix("dynamodb://") {
-            throw RunError("store \(url): the DynamoDB store is not built yet; use sqlite:PATH or postgres://")
+            return try DynamoDBStateStore(url: url)
         }
-        throw RunError("store \(url): unknown store URL (expected sqlite:PATH or postgres://user:password@host:port/db)")
+        throw RunError("store \(url): unknown store URL (expected sqlite:PATH, postgres://user:password@host:port/db or dynamodb://TABLE?region=REGION)")
     }
 }

@@ -1,11 +1,13 @@
 import Aggregation
 import Foundation
+import ObjectStore
 import StateStores
 import Testing
 
-/// The stores this machine can test: SQLite always, PostgreSQL when `BACKFILL_TEST_POSTGRES_URL` is set.
+/// The stores this machine can test: SQLite always, PostgreSQL when `BACKFILL_TEST_POSTGRES_URL` is set,
+/// DynamoDB when `BACKFILL_TEST_S3_ENDPOINT` (moto_server, which serves DynamoDB too) is set.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
+    case sqlite, postgres, dynamodb
 
     var testDescription: String { rawValue }
 
@@ -17,7 +19,24 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         return url
     }()
 
-    static var available: [StoreKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    /// moto's endpoint and the test credentials.
+    static let dynamoDB: (endpoint: String, configuration: AWSConfiguration)? = {
+        let env = ProcessInfo.processInfo.environment
+        guard let endpoint = env["BACKFILL_TEST_S3_ENDPOINT"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            print("skipping DynamoDB: BACKFILL_TEST_S3_ENDPOINT not set (scripts/test.sh starts moto_server)")
+            return nil
+        }
+        let credentials = AWSCredentials(accessKeyId: env["BACKFILL_TEST_S3_ACCESS_KEY"] ?? "testing",
+                                         secretAccessKey: env["BACKFILL_TEST_S3_SECRET_KEY"] ?? "testing")
+        return (endpoint, AWSConfiguration(region: "us-east-1", credentials: credentials))
+    }()
+
+    static var available: [StoreKind] {
+        var kinds: [StoreKind] = [.sqlite]
+        if postgresURL != nil { kinds.append(.postgres) }
+        if dynamoDB != nil { kinds.append(.dynamodb) }
+        return kinds
+    }
 }
 
 /// Opens a fresh store of `kind`, migrated, runs `body`, and shuts the store down. PostgreSQL tests share one
@@ -33,6 +52,20 @@ func withStore<T>(_ kind: StoreKind, _ body: (any StateStore) async throws -> T)
         return try await body(store)
     case .postgres:
         let store = try PostgresStateStore(url: StoreKind.postgresURL!)
+        do {
+            try await store.migrate()
+            let result = try await body(store)
+            await store.shutdown()
+            return result
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+    case .dynamodb:
+        // A fresh table per test.
+        let (endpoint, configuration) = StoreKind.dynamoDB!
+        let table = "bf-\(UUID().uuidString.prefix(12).lowercased())"
+        let store = try DynamoDBStateStore(url: "dynamodb://\(table)?region=us-east-1&endpoint=\(endpoint)", configuration: configuration)
         do {
             try await store.migrate()
             let result = try await body(store)

@@ -1,0 +1,577 @@
+import Aggregation
+import Foundation
+import ObjectStore
+
+/// The serverless store: one DynamoDB table.
+///
+/// URL: `dynamodb://TABLE?region=REGION&endpoint=URL` (both optional: the AWS configuration — `AWS_REGION`,
+/// `AWS_ENDPOINT_URL_DYNAMODB`, profiles — fills them in; credentials always come from it unless passed in).
+///
+/// Layout: every item has a string partition key `pk` and sort key `sk`.
+///
+/// | item            | pk                      | sk                                           | attributes |
+/// |-----------------|-------------------------|----------------------------------------------|------------|
+/// | schema version  | `META`                  | `SCHEMA`                                     | `v` |
+/// | id counters     | `META`                  | `SEQ#PIPELINE`, `SEQ#RUN`                    | `n` |
+/// | pipeline        | `PIPE`                  | name                                         | `id`, `monoid`, `tz`, `created` |
+/// | partial         | `P#<pipeline id>#W#<window code>` | `<keypart>#B#<bucket>#S#<segment>#G#<generation>` | `k` (key), `bk`, `sg`, `g`, `i` (integer value) or `b` (encoded partial), `ver` |
+/// | segment lineage | `L#<pipeline id>`       | `S#<segment>`                                | `sg`, `g` (active generation; absent = 0) |
+/// | object ledger   | `LG#<pipeline id>`      | `G#<generation>#U#<url>`                     | `url`, `version`, `run`, `rows`, `rejected`, `after`, `seconds`, `at`, `grp` |
+/// | chunk ledger    | `CH#<group id>`         | `C#<chunk index>`                            | `run`, `at` |
+/// | run             | `RUN`                   | id, 20 digits                                | the `RunRecord` fields |
+/// | failure         | `F#<run id>`            | a UUID                                       | `url`, `error`, `at` |
+///
+/// `<keypart>` is `K#<key>`, or `H#<sha-256 of the key>` for keys over 400 bytes (sort keys are limited to
+/// 1 KiB); the key itself is always in `k`. Buckets and segments in sort keys are 16 hex digits of the value with
+/// its sign bit flipped, so they sort as numbers. Queries read one partition (`pk` = pipeline and window, with
+/// `begins_with(sk, keypart#B#)` for a key) and combine the segments' active generations in Swift, sorted by key
+/// (UTF-8 bytes) then bucket.
+///
+/// Exactly once, without a dedup table: a commit's partial updates are grouped into `TransactWriteItems` of at
+/// most 99 updates plus ONE conditional chunk-ledger item (`attribute_not_exists(pk)`) keyed by the batch's group
+/// id (a hash of its generation, objects and partials) and the chunk's index: a chunk applies once or not at all,
+/// and a retry of an applied chunk (dropped connection, crash and rerun of the same objects) fails that condition
+/// and is skipped. A batch small enough for one transaction also puts its object-ledger items in it (conditional
+/// on their absence), so it is fully atomic; a larger one checks the ledger first and writes the ledger items
+/// after its chunks (a conflicting concurrent commit of the same objects can then leave partials of the later
+/// chunks behind: commit an object from one process at a time).
+///
+/// Integer sums and counts `ADD` in place, guarded against 64-bit overflow and stored non-integers by the
+/// condition; every other partial is read (consistently), combined in Swift and written back compare-and-swap on
+/// its `ver` attribute; a lost race re-reads and retries the chunk.
+public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
+    public let table: String
+    public let url: String
+    let db: DynamoDBClient
+    private let lock = NSLock()
+    private var pipelineIDs: [String: Int64] = [:]
+    private var monoids: [Int64: Monoid] = [:]
+    private var isShutDown = false
+
+    static let schemaVersion: Int64 = 1
+    /// Updates per transaction next to the chunk-ledger item (DynamoDB allows 100 items).
+    static let chunkSize = 99
+    static let maxChunkAttempts = 12
+    /// Keys longer than this (UTF-8 bytes) are hashed in sort keys.
+    static let maxInlineKeyBytes = 400
+
+    /// - Parameters:
+    ///   - configuration: credentials (and the region/endpoint when the URL has none); nil resolves the environment.
+    public init(url: String, configuration: AWSConfiguration? = nil) throws {
+        self.url = url
+        guard url.hasPrefix("dynamodb://") else {
+            throw DynamoDBError(code: "InvalidURL", message: "store URL \(url): expected dynamodb://TABLE?region=REGION[&endpoint=URL]", operation: "open")
+        }
+        let rest = url.dropFirst("dynamodb://".count)
+        let tablePart = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        var table = tablePart
+        while table.hasSuffix("/") { table.removeLast() }
+        guard (3...255).contains(table.count), table.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
+            throw DynamoDBError(code: "InvalidURL", message: "store URL \(url): '\(table)' is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)", operation: "open")
+        }
+        var query: [String: String] = [:]
+        for item in URLComponents(string: "x://h/?" + (rest.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""))?.queryItems ?? [] {
+            query[item.name] = item.value ?? ""
+        }
+        let config = try configuration ?? AWSConfiguration.fromEnvironment()
+        let region = query["region"].flatMap { $0.isEmpty ? nil : $0 } ?? config.region
+        let endpoint = query["endpoint"].flatMap { $0.isEmpty ? nil : $0 } ?? config.endpointURL(service: "dynamodb")
+            ?? "https://dynamodb.\(region).amazonaws.com"
+        self.table = table
+        self.db = try DynamoDBClient(endpoint: endpoint, region: region, credentials: config.credentials)
+    }
+
+    /// Shuts the HTTP client down. Idempotent.
+    public func shutdown() async {
+        let first: Bool = lock.withLock {
+            defer { isShutDown = true }
+            return !isShutDown
+        }
+        if first { try? await db.shutdown() }
+    }
+
+    private func fail(_ message: String) -> DynamoDBError {
+        DynamoDBError(code: "Backfill", message: "\(url): \(message)", operation: "store")
+    }
+
+    // MARK: - Keys
+
+    static func sortableHex(_ v: Int64) -> String {
+        let u = UInt64(bitPattern: v) ^ (1 << 63)
+        let s = String(u, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+
+    static func keyPart(_ key: String) -> String {
+        key.utf8.count <= maxInlineKeyBytes ? "K#" + key : "H#" + SigV4Signer.hexSHA256(Array(key.utf8))
+    }
+
+    static func partitionKey(pipeline: Int64, window: WindowKind) -> String { "P#\(pipeline)#W#\(window.code)" }
+
+    static func sortKey(key: String, bucket: Int64, segment: Int64, generation: Int64) -> String {
+        "\(keyPart(key))#B#\(sortableHex(bucket))#S#\(sortableHex(segment))#G#\(generation)"
+    }
+
+    // MARK: - Schema and pipelines
+
+    public func migrate() async throws {
+        try await db.createTableIfMissing(table)
+        let meta = try await db.getItem(table, pk: "META", sk: "SCHEMA")
+        let version = meta.flatMap { DynamoValue.int($0, "v") } ?? 0
+        guard version <= Self.schemaVersion else {
+            throw fail("schema version \(version), newer than this backfill (\(Self.schemaVersion)); upgrade backfill")
+        }
+        if version < Self.schemaVersion {
+            try await db.putItem(table, ["pk": DynamoValue.s("META"), "sk": DynamoValue.s("SCHEMA"), "v": DynamoValue.n(Self.schemaVersion)])
+        }
+        try await loadPipelines()
+    }
+
+    private func storedPipelines() async throws -> [(name: String, id: Int64, monoid: String, tz: String)] {
+        let items = try await db.query(table, keyCondition: "pk = :p", values: [":p": DynamoValue.s("PIPE")])
+        return items.compactMap { item in
+            guard let name = DynamoValue.string(item, "sk"), let id = DynamoValue.int(item, "id"), let m = DynamoValue.string(item, "monoid") else { return nil }
+            return (name, id, m, DynamoValue.string(item, "tz") ?? "UTC")
+        }.sorted { $0.id < $1.id }
+    }
+
+    private func loadPipelines() async throws {
+        let found = try await storedPipelines()
+        lock.withLock {
+            for p in found {
+                pipelineIDs[p.name] = p.id
+                if let kind = try? MonoidKind(parsingStored: p.monoid) { monoids[p.id] = Monoid(kind) }
+            }
+        }
+    }
+
+    private func nextID(_ counter: String) async throws -> Int64 {
+        let r = try await db.updateItem(table, pk: "META", sk: "SEQ#\(counter)", update: "ADD #n :one", names: ["#n": "n"],
+                                        values: [":one": DynamoValue.n(Int64(1))], returnValues: "UPDATED_NEW")
+        guard let id = DynamoValue.int(r, "n") else { throw fail("counter \(counter) returned no value") }
+        return id
+    }
+
+    public func register(_ pipelines: [PipelineDefinition]) async throws {
+        for p in pipelines {
+            var registered = false
+            for _ in 0..<5 where !registered {
+                if let item = try await db.getItem(table, pk: "PIPE", sk: p.name) {
+                    let stored = DynamoValue.string(item, "monoid") ?? ""
+                    guard stored == p.monoid.kind.storedText else {
+                        throw fail("pipeline '\(p.name)' is stored with monoid \(stored), the config says \(p.monoid.kind.storedText); use a new pipeline name")
+                    }
+                    let id = DynamoValue.int(item, "id") ?? 0
+                    lock.withLock { pipelineIDs[p.name] = id; monoids[id] = p.monoid }
+                    registered = true
+                    continue
+                }
+                let id = try await nextID("PIPELINE")
+                do {
+                    try await db.putItem(table, [
+                        "pk": DynamoValue.s("PIPE"), "sk": DynamoValue.s(p.name), "id": DynamoValue.n(id),
+                        "monoid": DynamoValue.s(p.monoid.kind.storedText), "tz": DynamoValue.s(p.timeZone),
+                        "created": DynamoValue.n(Date().timeIntervalSince1970),
+                    ], condition: "attribute_not_exists(pk)")
+                    lock.withLock { pipelineIDs[p.name] = id; monoids[id] = p.monoid }
+                    registered = true
+                } catch let e as DynamoDBError where e.code == "ConditionalCheckFailedException" {
+                    continue  // registered concurrently: compare with what won
+                }
+            }
+            if !registered { throw fail("could not register pipeline '\(p.name)'") }
+        }
+    }
+
+    private func pipelineID(_ name: String) async throws -> Int64 {
+        if let id = lock.withLock({ pipelineIDs[name] }) { return id }
+        try await loadPipelines()
+        guard let id = lock.withLock({ pipelineIDs[name] }) else {
+            let known = lock.withLock { pipelineIDs.keys.sorted() }
+            throw fail("no pipeline '\(name)' (pipelines: \(known.joined(separator: ", ")))")
+        }
+        return id
+    }
+
+    public func pipelines() async throws -> [PipelineDefinition] {
+        try await storedPipelines().map { PipelineDefinition(name: $0.name, monoid: Monoid(try MonoidKind(parsingStored: $0.monoid)), timeZone: $0.tz) }
+    }
+
+    // MARK: - Ledger
+
+    public func ledger(pipelines: [String]) async throws -> [String: [LedgerEntry]] {
+        var result: [String: [LedgerEntry]] = [:]
+        if pipelines.contains(where: { name in lock.withLock { pipelineIDs[name] == nil } }) { try await loadPipelines() }
+        for name in pipelines {
+            // Unknown pipelines have no ledger (as in the SQL stores); read errors are not swallowed.
+            guard let pid = lock.withLock({ pipelineIDs[name] }) else { continue }
+            let items = try await db.query(table, keyCondition: "pk = :p AND begins_with(sk, :g)",
+                                           values: [":p": DynamoValue.s("LG#\(pid)"), ":g": DynamoValue.s("G#0#U#")])
+            for item in items {
+                guard let url = DynamoValue.string(item, "url") else { continue }
+                result[url, default: []].append(LedgerEntry(
+                    pipeline: name, url: url, version: DynamoValue.string(item, "version") ?? "", runID: DynamoValue.int(item, "run") ?? 0,
+                    rows: Int(DynamoValue.int(item, "rows") ?? 0), rejected: Int(DynamoValue.int(item, "rejected") ?? 0),
+                    committedAt: DynamoValue.double(item, "at") ?? 0))
+            }
+        }
+        return result
+    }
+
+    // MARK: - Commit
+
+    /// One partial row to write: where it goes and what to combine in.
+    private struct Op {
+        var pk: String
+        var sk: String
+        var key: String
+        var bucket: Int64
+        var segment: Int64
+        var value: PartialValue
+        /// Integer sum/count: may `ADD` in place.
+        var additive: Bool
+        var monoid: Monoid
+        var pipeline: String
+    }
+
+    /// What is stored for a partial: its value and version.
+    private struct Stored {
+        var value: PartialValue
+        var version: Int64
+    }
+
+    private struct RowID: Hashable {
+        var pk: String
+        var sk: String
+    }
+
+    public func commit(_ batch: CommitBatch) async throws {
+        var ops: [Op] = []
+        for part in batch.pipelines {
+            let pid = try await pipelineID(part.pipeline.name)
+            guard part.count > 0 else { continue }
+            let monoid = part.pipeline.monoid
+            let additive = part.intValues != nil && (monoid.kind == .sum || monoid.kind == .count)
+            var index: [RowID: Int] = [:]
+            for e in 0..<part.count {
+                let key = part.keys[Int(part.keyIndex[e])]
+                let pk = Self.partitionKey(pipeline: pid, window: part.window[e])
+                let sk = Self.sortKey(key: key, bucket: part.bucket[e], segment: part.segment[e], generation: batch.generation)
+                let v = part.value(e)
+                let id = RowID(pk: pk, sk: sk)
+                if let at = index[id] {
+                    // Two entries for one row: combine here (a transaction cannot touch an item twice).
+                    do {
+                        ops[at].value = try monoid.combine(ops[at].value, v)
+                    } catch let e as AggregationError {
+                        throw fail("commit refused: pipeline '\(part.pipeline.name)' (\(monoid.kind.name)): \(e); nothing of the batch was written")
+                    }
+                    continue
+                }
+                index[id] = ops.count
+                ops.append(Op(pk: pk, sk: sk, key: key, bucket: part.bucket[e], segment: part.segment[e], value: v, additive: additive,
+                              monoid: monoid, pipeline: part.pipeline.name))
+            }
+        }
+        // Object-ledger items: one per object and pipeline it names.
+        let now = Date().timeIntervalSince1970
+        var ledgerKeys: [(pk: String, sk: String)] = []
+        var ledgerItems: [DynamoItem] = []
+        var groupText = "gen=\(batch.generation)\n"
+        for o in batch.objects {
+            for name in o.pipelines {
+                let pid = try await pipelineID(name)
+                let pk = "LG#\(pid)", sk = "G#\(batch.generation)#U#\(o.object.url)"
+                ledgerKeys.append((pk, sk))
+                ledgerItems.append([
+                    "pk": DynamoValue.s(pk), "sk": DynamoValue.s(sk), "url": DynamoValue.s(o.object.url),
+                    "version": DynamoValue.s(o.object.version), "run": DynamoValue.n(batch.runID), "rows": DynamoValue.n(Int64(o.rowsRead)),
+                    "rejected": DynamoValue.n(Int64(o.rowsRejected)), "after": DynamoValue.n(Int64(o.rowsAfterBoundary)),
+                    "seconds": DynamoValue.n(o.seconds), "at": DynamoValue.n(now),
+                ])
+                groupText += "o\t\(pid)\t\(o.object.url)\t\(o.object.version)\n"
+            }
+        }
+        if batch.objects.isEmpty { groupText += "unique=\(UUID().uuidString)\n" }
+        var scratch: [UInt8] = []
+        for op in ops {
+            scratch.removeAll(keepingCapacity: true)
+            op.monoid.encode(op.value, into: &scratch)
+            groupText += "p\t\(op.pk)\t\(op.sk)\t\(SigV4Signer.hexSHA256(scratch))\n"
+        }
+        let group = SigV4Signer.hexSHA256(Array(groupText.utf8))
+        for i in ledgerItems.indices { ledgerItems[i]["grp"] = DynamoValue.s(group) }
+
+        if ops.count + ledgerItems.count + 1 <= 100 {
+            // One transaction: partials, ledger and the chunk item, all or nothing.
+            try await applyChunk(ops, group: group, index: 0, runID: batch.runID, ledger: ledgerItems)
+            return
+        }
+        if !ledgerKeys.isEmpty {
+            let existing = try await db.batchGet(table, keys: ledgerKeys)
+            if let first = existing.first, DynamoValue.string(first, "grp") != group {
+                throw fail("commit refused, an object of this batch is already in the ledger (\(DynamoValue.string(first, "url") ?? "?")); nothing of the batch was written")
+            }
+        }
+        var chunk = 0
+        var start = 0
+        while start < ops.count {
+            let end = min(ops.count, start + Self.chunkSize)
+            try await applyChunk(Array(ops[start..<end]), group: group, index: chunk, runID: batch.runID, ledger: [])
+            chunk += 1
+            start = end
+        }
+        var li = 0
+        while li < ledgerItems.count {
+            let slice = ledgerItems[li..<min(ledgerItems.count, li + 100)]
+            li += slice.count
+            let items: [[String: Any]] = slice.map { item in
+                ["Put": ["TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk) OR grp = :grp",
+                         "ExpressionAttributeValues": [":grp": DynamoValue.s(group)]] as [String: Any]]
+            }
+            do {
+                try await db.transactWrite(items)
+            } catch let e as DynamoDBError where e.code == "TransactionCanceledException" {
+                throw fail("commit: an object of this batch was committed concurrently by another process; its partials may count twice (\(e))")
+            }
+        }
+    }
+
+    /// Reads the stored partials of `ops` (consistently).
+    private func readStored(_ ops: [Op]) async throws -> [RowID: Stored] {
+        let items = try await db.batchGet(table, keys: ops.map { ($0.pk, $0.sk) })
+        let monoidOf = Dictionary(ops.map { (RowID(pk: $0.pk, sk: $0.sk), $0.monoid) }, uniquingKeysWith: { a, _ in a })
+        var out: [RowID: Stored] = [:]
+        for item in items {
+            guard let pk = DynamoValue.string(item, "pk"), let sk = DynamoValue.string(item, "sk") else { continue }
+            let id = RowID(pk: pk, sk: sk)
+            guard let monoid = monoidOf[id] else { continue }
+            out[id] = Stored(value: try value(item, monoid), version: DynamoValue.int(item, "ver") ?? 0)
+        }
+        return out
+    }
+
+    private func value(_ item: DynamoItem, _ monoid: Monoid) throws -> PartialValue {
+        if let text = DynamoValue.numberText(item, "i") {
+            guard let v = Int64(text) else { throw fail("a stored integer partial (\(text)) does not fit 64 bits") }
+            return .int(v)
+        }
+        guard let bytes = DynamoValue.bytes(item, "b") else {
+            throw fail("stored partial \(DynamoValue.string(item, "pk") ?? "?") \(DynamoValue.string(item, "sk") ?? "?") has no value (attributes: \(item.keys.sorted().joined(separator: ", ")))")
+        }
+        return try monoid.decode(bytes)
+    }
+
+    /// Applies one chunk (at most 99 partials, plus `ledger` items when the whole batch fits one transaction) with
+    /// its chunk-ledger item; a chunk already applied is skipped.
+    private func applyChunk(_ ops: [Op], group: String, index: Int, runID: Int64, ledger: [DynamoItem]) async throws {
+        // Partials that cannot ADD blindly are read first.
+        var stored: [RowID: Stored]? = ops.allSatisfy(\.additive) ? nil : try await readStored(ops)
+        var attempt = 0
+        while true {
+            attempt += 1
+            var items: [[String: Any]] = []
+            items.reserveCapacity(ops.count + ledger.count + 1)
+            for op in ops {
+                items.append(["Update": try update(op, stored: stored)])
+            }
+            items.append(["Put": [
+                "TableName": table,
+                "Item": ["pk": DynamoValue.s("CH#\(group)"), "sk": DynamoValue.s("C#\(index)"), "run": DynamoValue.n(runID),
+                         "at": DynamoValue.n(Date().timeIntervalSince1970)],
+                "ConditionExpression": "attribute_not_exists(pk)",
+            ] as [String: Any]])
+            let chunkPosition = items.count - 1
+            for item in ledger {
+                items.append(["Put": ["TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"] as [String: Any]])
+            }
+            do {
+                try await db.transactWrite(items)
+                return
+            } catch let e as DynamoDBError where e.code == "TransactionCanceledException" {
+                let reasons = e.cancellationReasons
+                if reasons.count == items.count {
+                    if reasons[chunkPosition] == "ConditionalCheckFailed" { return }  // applied before: skip
+                    if reasons[(chunkPosition + 1)...].contains("ConditionalCheckFailed") {
+                        throw fail("commit refused, an object of this batch is already in the ledger; nothing of the batch was written")
+                    }
+                } else if try await db.getItem(table, pk: "CH#\(group)", sk: "C#\(index)") != nil {
+                    return
+                }
+                guard attempt < Self.maxChunkAttempts else { throw fail("commit: gave up after \(attempt) conflicting attempts (\(e))") }
+                if reasons.contains("TransactionConflict") {
+                    try await Task.sleep(nanoseconds: UInt64(Double.random(in: 0.01...0.05) * Double(attempt) * 1e9))
+                }
+                // A lost race, a stored non-integer or an overflow: look at what is stored and plan again.
+                stored = try await readStored(ops)
+            }
+        }
+    }
+
+    /// The transaction's Update for one partial: `ADD` when nothing is known (integer fast path), else the
+    /// combined value, compare-and-swap on `ver`.
+    private func update(_ op: Op, stored: [RowID: Stored]?) throws -> [String: Any] {
+        var names: [String: String] = ["#k": "k", "#bk": "bk", "#sg": "sg", "#g": "g", "#i": "i", "#b": "b", "#v": "ver"]
+        var values: [String: Any] = [":k": DynamoValue.s(op.key), ":bk": DynamoValue.n(op.bucket), ":sg": DynamoValue.n(op.segment),
+                                     ":g": DynamoValue.n(generation(of: op.sk))]
+        var body: [String: Any] = ["TableName": table, "Key": ["pk": DynamoValue.s(op.pk), "sk": DynamoValue.s(op.sk)]]
+        let set = "SET #k = :k, #bk = :bk, #sg = :sg, #g = :g"
+        guard let stored else {
+            guard case .int(let delta) = op.value else { throw fail("internal: additive partial is not an integer") }
+            values[":d"] = DynamoValue.n(delta)
+            values[":one"] = DynamoValue.n(Int64(1))
+            var condition = "attribute_not_exists(#b)"
+            if delta > 0 {
+                values[":lim"] = DynamoValue.n(Int64.max - delta)
+                condition += " AND (attribute_not_exists(#i) OR #i <= :lim)"
+            } else if delta < 0 {
+                values[":lim"] = DynamoValue.n(Int64.min - delta)
+                condition += " AND (attribute_not_exists(#i) OR #i >= :lim)"
+            }
+            body["UpdateExpression"] = "\(set) ADD #i :d, #v :one"
+            body["ConditionExpression"] = condition
+            body["ExpressionAttributeNames"] = names
+            body["ExpressionAttributeValues"] = values
+            return body
+        }
+        let id = RowID(pk: op.pk, sk: op.sk)
+        let new: PartialValue
+        if let old = stored[id] {
+            do {
+                new = try op.monoid.combine(old.value, op.value)
+            } catch let e as AggregationError {
+                throw fail("commit refused: pipeline '\(op.pipeline)' (\(op.monoid.kind.name)): \(e); nothing of the batch was written")
+            }
+            values[":ver"] = DynamoValue.n(old.version)
+            body["ConditionExpression"] = "#v = :ver"
+        } else {
+            new = op.value
+            body["ConditionExpression"] = "attribute_not_exists(pk)"
+        }
+        values[":nv"] = DynamoValue.n((stored[id]?.version ?? 0) + 1)
+        if case .int(let x) = new {
+            values[":val"] = DynamoValue.n(x)
+            body["UpdateExpression"] = "\(set), #i = :val, #v = :nv REMOVE #b"
+        } else {
+            var bytes: [UInt8] = []
+            op.monoid.encode(new, into: &bytes)
+            values[":val"] = DynamoValue.b(bytes)
+            body["UpdateExpression"] = "\(set), #b = :val, #v = :nv REMOVE #i"
+        }
+        names["#v"] = "ver"
+        body["ExpressionAttributeNames"] = names
+        body["ExpressionAttributeValues"] = values
+        return body
+    }
+
+    private func generation(of sk: String) -> Int64 {
+        guard let r = sk.range(of: "#G#", options: .backwards) else { return 0 }
+        return Int64(sk[r.upperBound...]) ?? 0
+    }
+
+    // MARK: - Runs
+
+    private static func runSortKey(_ id: Int64) -> String {
+        let s = String(id)
+        return String(repeating: "0", count: max(0, 20 - s.count)) + s
+    }
+
+    private func runItem(_ run: RunRecord, id: Int64) -> DynamoItem {
+        var item: DynamoItem = [
+            "pk": DynamoValue.s("RUN"), "sk": DynamoValue.s(Self.runSortKey(id)), "id": DynamoValue.n(id),
+            "kind": DynamoValue.s(run.kind), "config": DynamoValue.s(run.configHash), "started": DynamoValue.n(run.startedAt),
+            "status": DynamoValue.s(run.status), "committed": DynamoValue.n(Int64(run.objectsCommitted)),
+            "skipped": DynamoValue.n(Int64(run.objectsSkipped)), "failed": DynamoValue.n(Int64(run.objectsFailed)),
+            "read": DynamoValue.n(Int64(run.rowsRead)), "rejected": DynamoValue.n(Int64(run.rowsRejected)),
+            "buckets": DynamoValue.n(Int64(run.bucketsWritten)),
+        ]
+        if let f = run.finishedAt { item["finished"] = DynamoValue.n(f) }
+        if let m = run.message { item["message"] = DynamoValue.s(m) }
+        return item
+    }
+
+    public func startRun(_ run: RunRecord) async throws -> Int64 {
+        let id = try await nextID("RUN")
+        try await db.putItem(table, runItem(run, id: id))
+        return id
+    }
+
+    public func finishRun(_ run: RunRecord) async throws {
+        var r = run
+        if r.finishedAt == nil { r.finishedAt = Date().timeIntervalSince1970 }
+        do {
+            try await db.putItem(table, runItem(r, id: run.id), condition: "attribute_exists(pk)")
+        } catch let e as DynamoDBError where e.code == "ConditionalCheckFailedException" {}
+    }
+
+    public func recordFailure(_ failure: ObjectFailure) async throws {
+        try await db.putItem(table, [
+            "pk": DynamoValue.s("F#\(failure.runID)"), "sk": DynamoValue.s(UUID().uuidString), "url": DynamoValue.s(failure.url),
+            "error": DynamoValue.s(failure.error), "at": DynamoValue.n(failure.at),
+        ])
+    }
+
+    public func runs(limit: Int) async throws -> [RunRecord] {
+        guard limit > 0 else { return [] }
+        let items = try await db.query(table, keyCondition: "pk = :p", values: [":p": DynamoValue.s("RUN")], forward: false, limit: limit)
+        return items.map { item in
+            RunRecord(id: DynamoValue.int(item, "id") ?? 0, kind: DynamoValue.string(item, "kind") ?? "",
+                      configHash: DynamoValue.string(item, "config") ?? "", startedAt: DynamoValue.double(item, "started") ?? 0,
+                      finishedAt: DynamoValue.double(item, "finished"), status: DynamoValue.string(item, "status") ?? "",
+                      objectsCommitted: Int(DynamoValue.int(item, "committed") ?? 0), objectsSkipped: Int(DynamoValue.int(item, "skipped") ?? 0),
+                      objectsFailed: Int(DynamoValue.int(item, "failed") ?? 0), rowsRead: Int(DynamoValue.int(item, "read") ?? 0),
+                      rowsRejected: Int(DynamoValue.int(item, "rejected") ?? 0), bucketsWritten: Int(DynamoValue.int(item, "buckets") ?? 0),
+                      message: DynamoValue.string(item, "message"))
+        }
+    }
+
+    public func failures(runID: Int64) async throws -> [ObjectFailure] {
+        let items = try await db.query(table, keyCondition: "pk = :p", values: [":p": DynamoValue.s("F#\(runID)")])
+        return items.map { item in
+            ObjectFailure(runID: runID, url: DynamoValue.string(item, "url") ?? "", error: DynamoValue.string(item, "error") ?? "",
+                          at: DynamoValue.double(item, "at") ?? 0)
+        }.sorted { $0.at < $1.at }
+    }
+
+    // MARK: - Query
+
+    public func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow] {
+        let pid = try await pipelineID(pipeline)
+        guard let monoid = lock.withLock({ monoids[pid] }) else {
+            throw fail("pipeline '\(pipeline)' has a monoid this backfill does not know")
+        }
+        var keyCondition = "pk = :p"
+        var values: [String: Any] = [":p": DynamoValue.s(Self.partitionKey(pipeline: pid, window: window))]
+        if let key {
+            keyCondition += " AND begins_with(sk, :kp)"
+            values[":kp"] = DynamoValue.s(Self.keyPart(key) + "#B#")
+        }
+        var filters: [String] = []
+        if let from { filters.append("#bk >= :from"); values[":from"] = DynamoValue.n(from) }
+        if let to { filters.append("#bk < :to"); values[":to"] = DynamoValue.n(to) }
+        let items = try await db.query(table, keyCondition: keyCondition, filter: filters.isEmpty ? nil : filters.joined(separator: " AND "),
+                                       names: filters.isEmpty ? [:] : ["#bk": "bk"], values: values)
+        var lineage: [Int64: Int64] = [:]
+        for item in try await db.query(table, keyCondition: "pk = :p", values: [":p": DynamoValue.s("L#\(pid)")]) {
+            if let s = DynamoValue.int(item, "sg"), let g = DynamoValue.int(item, "g") { lineage[s] = g }
+        }
+        struct GroupKey: Hashable {
+            var key: String
+            var bucket: Int64
+        }
+        var combined: [GroupKey: PartialValue] = [:]
+        for item in items {
+            guard let k = DynamoValue.string(item, "k"), let bucket = DynamoValue.int(item, "bk"), let segment = DynamoValue.int(item, "sg") else { continue }
+            if let key, k != key { continue }
+            let generation = DynamoValue.int(item, "g") ?? 0
+            guard generation == lineage[segment] ?? 0 else { continue }
+            let g = GroupKey(key: k, bucket: bucket)
+            let v = try value(item, monoid)
+            if let old = combined[g] { combined[g] = try monoid.combine(old, v) } else { combined[g] = v }
+        }
+        return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
+            if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+            return a.bucket < b.bucket
+        }
+    }
+}

@@ -122,7 +122,9 @@ enum ParquetBlocks {
                 let (spacedCodes, _) = spaced(codes, fill: -1)
                 return .byteDictionary(entries: d, codes: spacedCodes)
             default:
-                return column(materialized(c))
+                var plain = c
+                plain.values = c.values.materialized
+                return column(plain)
             }
         case .byteArray(let b):
             var out = [String?](repeating: nil, count: n)
@@ -160,30 +162,6 @@ enum ParquetBlocks {
             }
             return .strings(out)
         }
-    }
-
-    /// A dictionary column of a non-string type, with codes replaced by values.
-    static func materialized(_ c: Column) -> Column {
-        guard case .dictionary(let dict, let codes) = c.values else { return c }
-        var copy = c
-        switch dict {
-        case .int32(let d): copy.values = .int32(codes.map { d[Int($0)] })
-        case .int64(let d): copy.values = .int64(codes.map { d[Int($0)] })
-        case .float(let d): copy.values = .float(codes.map { d[Int($0)] })
-        case .double(let d): copy.values = .double(codes.map { d[Int($0)] })
-        case .boolean(let d): copy.values = .boolean(codes.map { d[Int($0)] })
-        case .int96(let d): copy.values = .int96(codes.map { d[Int($0)] })
-        case .fixedLenByteArray(let d):
-            var f = FixedByteArrays(width: d.width)
-            for code in codes { f.bytes.append(contentsOf: d[Int(code)]) }
-            copy.values = .fixedLenByteArray(f)
-        case .byteArray(let d):
-            var b = ByteArrays()
-            for code in codes { b.append(d[Int(code)]) }
-            copy.values = .byteArray(b)
-        case .dictionary: break
-        }
-        return copy
     }
 
     /// Event times in ms from a leaf, by its logical type (or `unit` for plain integers).

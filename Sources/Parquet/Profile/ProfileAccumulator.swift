@@ -253,7 +253,7 @@ enum ProfileAccumulator {
                 weights.append(counts[i])
             }
             var once = ColumnProfile(descriptorLike: p)
-            fold(materialize(dict, used), into: &once)
+            fold(ColumnData.dictionary(dictionary: dict, codes: used).materialized, into: &once)
             // Min and max come from the used entries; sums need each entry times its count.
             if let k = once.minKey { p.offerMin(k) }
             if let k = once.maxKey { p.offerMax(k) }
@@ -300,13 +300,6 @@ enum ProfileAccumulator {
             }
         }
     }
-
-    static func materialize(_ dict: ColumnData, _ codes: [Int32]) -> ColumnData {
-        var buffers = ValueBuffers(physical: dict.physicalType, width: dict.fixedWidth)
-        buffers.appendMaterialized(dict, codes)
-        buffers.plainMode = true
-        return buffers.finish()
-    }
 }
 
 extension ColumnProfile {
@@ -326,6 +319,16 @@ extension ColumnProfile {
 }
 
 extension ColumnData {
+    /// Plain values: a dictionary column with each code replaced by its entry (codes were checked against the
+    /// dictionary size when the page was decoded); any other column as it is.
+    public var materialized: ColumnData {
+        guard case .dictionary(let dict, let codes) = self else { return self }
+        var buffers = ValueBuffers(physical: dict.physicalType, width: dict.fixedWidth)
+        buffers.appendMaterialized(dict, codes)
+        buffers.plainMode = true
+        return buffers.finish()
+    }
+
     /// The physical type of the values held.
     public var physicalType: PhysicalType {
         switch self {

@@ -169,3 +169,15 @@ struct LabelText {
 
     var string: String { String(decoding: bytes, as: UTF8.self) }
 }
+
+/// An epoch-ms instant as RFC 3339 text in UTC ("2026-05-08T17:00:00Z", milliseconds only when not zero).
+public func rfc3339UTC(_ ms: Int64) -> String {
+    let days = Civil.floorDiv(ms, Civil.millisPerDay)
+    let rest = ms &- days &* Civil.millisPerDay
+    let (y, m, d) = Civil.date(days: days)
+    func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+    let year = y >= 0 && y < 10000 ? String(String(y + 10000).dropFirst()) : "\(y)"
+    var text = "\(year)-\(two(m))-\(two(d))T\(two(rest / 3_600_000)):\(two(rest / 60_000 % 60)):\(two(rest / 1000 % 60))"
+    if rest % 1000 != 0 { text += "." + String(String(rest % 1000 + 1000).dropFirst()) }
+    return text + "Z"
+}

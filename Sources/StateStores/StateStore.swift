@@ -157,7 +157,7 @@ public struct AggregateRow: Sendable {
 }
 
 /// Where partial aggregates, the object ledger and run records live. One implementation per backend.
-public protocol StateStore: Sendable {
+public protocol StateStore: LineageStore, Sendable {
     /// Creates or upgrades the schema.
     func migrate() async throws
     /// Registers pipelines (name → monoid); a pipeline whose monoid changed is an error.

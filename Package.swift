@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression"]),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"]),
-        .testTarget(name: "StateStoresTests", dependencies: ["StateStores", "Aggregation", "ObjectStore"]),
+        .testTarget(name: "StateStoresTests", dependencies: ["StateStores", "Aggregation", "ObjectStore", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "StateStores", "Aggregation", "Parquet", "Datasets", "ObjectStore"]),
     ],
     swiftLanguageModes: [.v6]

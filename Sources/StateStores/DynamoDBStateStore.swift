@@ -12,10 +12,13 @@ import ObjectStore
 /// | item            | pk                      | sk                                           | attributes |
 /// |-----------------|-------------------------|----------------------------------------------|------------|
 /// | schema version  | `META`                  | `SCHEMA`                                     | `v` |
-/// | id counters     | `META`                  | `SEQ#PIPELINE`, `SEQ#RUN`                    | `n` |
+/// | id counters     | `META`                  | `SEQ#PIPELINE`, `SEQ#RUN`, `SEQ#REPLACEMENT`, `SEQ#GENERATION` | `n` |
+/// | lineage version | `META`                  | `LINEAGE`                                    | `v` (bumped, conditionally, by every replacement state change) |
 /// | pipeline        | `PIPE`                  | name                                         | `id`, `monoid`, `tz`, `created` |
 /// | partial         | `P#<pipeline id>#W#<window code>` | `<keypart>#B#<bucket>#S#<segment>#G#<generation>` | `k` (key), `bk`, `sg`, `g`, `i` (integer value) or `b` (encoded partial), `ver` |
-/// | segment lineage | `L#<pipeline id>`       | `S#<segment>`                                | `sg`, `g` (active generation; absent = 0) |
+/// | replacement     | `REPL`                  | id, 20 digits                                | the `Replacement` fields; `state` is the switch; `prev` (JSON runs) |
+/// | lineage candidate | `L#<pipeline id>`     | `R#<generation, 20 digits>`                  | `rid` (replacement id), `g`, `sf`, `st`, `sm` (its segments) |
+/// | live boundary   | `BOUND`                 | pipeline name                                | `at` |
 /// | object ledger   | `LG#<pipeline id>`      | `G#<generation>#U#<url>`                     | `url`, `version`, `run`, `rows`, `rejected`, `after`, `seconds`, `at`, `grp` |
 /// | chunk ledger    | `CH#<group id>`         | `C#<chunk index>`                            | `run`, `at` |
 /// | run             | `RUN`                   | id, 20 digits                                | the `RunRecord` fields |
@@ -25,7 +28,9 @@ import ObjectStore
 /// 1 KiB); the key itself is always in `k`. Buckets and segments in sort keys are 16 hex digits of the value with
 /// its sign bit flipped, so they sort as numbers. Queries read one partition (`pk` = pipeline and window, with
 /// `begins_with(sk, keypart#B#)` for a key) and combine the segments' active generations in Swift, sorted by key
-/// (UTF-8 bytes) then bucket.
+/// (UTF-8 bytes) then bucket. A segment's active generation is that of the latest completed replacement whose
+/// candidate covers it, else 0; the live generation (-1) is always read. See DynamoDBStateStore+Lineage.swift for
+/// why a replacement's switch is one conditional write of its replacement item, however many segments it covers.
 ///
 /// Exactly once, without a dedup table: a commit's partial updates are grouped into `TransactWriteItems` of at
 /// most 99 updates plus ONE conditional chunk-ledger item (`attribute_not_exists(pk)`) keyed by the batch's group
@@ -43,9 +48,9 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
     public let table: String
     public let url: String
     let db: DynamoDBClient
-    private let lock = NSLock()
+    let lock = NSLock()
     private var pipelineIDs: [String: Int64] = [:]
-    private var monoids: [Int64: Monoid] = [:]
+    var monoids: [Int64: Monoid] = [:]
     private var isShutDown = false
 
     static let schemaVersion: Int64 = 1
@@ -145,7 +150,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    private func nextID(_ counter: String) async throws -> Int64 {
+    func nextID(_ counter: String) async throws -> Int64 {
         let r = try await db.updateItem(table, pk: "META", sk: "SEQ#\(counter)", update: "ADD #n :one", names: ["#n": "n"],
                                         values: [":one": DynamoValue.n(Int64(1))], returnValues: "UPDATED_NEW")
         guard let id = DynamoValue.int(r, "n") else { throw fail("counter \(counter) returned no value") }
@@ -183,7 +188,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    private func pipelineID(_ name: String) async throws -> Int64 {
+    func pipelineID(_ name: String) async throws -> Int64 {
         if let id = lock.withLock({ pipelineIDs[name] }) { return id }
         try await loadPipelines()
         guard let id = lock.withLock({ pipelineIDs[name] }) else {
@@ -205,15 +210,15 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
         for name in pipelines {
             // Unknown pipelines have no ledger (as in the SQL stores); read errors are not swallowed.
             guard let pid = lock.withLock({ pipelineIDs[name] }) else { continue }
-            let items = try await db.query(table, keyCondition: "pk = :p AND begins_with(sk, :g)",
-                                           values: [":p": DynamoValue.s("LG#\(pid)"), ":g": DynamoValue.s("G#0#U#")])
-            for item in items {
-                guard let url = DynamoValue.string(item, "url") else { continue }
-                result[url, default: []].append(LedgerEntry(
-                    pipeline: name, url: url, version: DynamoValue.string(item, "version") ?? "", runID: DynamoValue.int(item, "run") ?? 0,
-                    rows: Int(DynamoValue.int(item, "rows") ?? 0), rejected: Int(DynamoValue.int(item, "rejected") ?? 0),
-                    committedAt: DynamoValue.double(item, "at") ?? 0))
+            // Per URL: the highest generation among 0 and the completed replacements'.
+            let completed = Set(try await activeLineage(pipelineID: pid).completed.map(\.generation))
+            var best: [String: (Int64, LedgerEntry)] = [:]
+            for generation in [0] + completed.sorted() {
+                for (url, entry) in try await ledgerEntries(pipeline: name, pid: pid, generation: generation) {
+                    if (best[url]?.0 ?? -1) < generation { best[url] = (generation, entry) }
+                }
             }
+            for (url, (_, entry)) in best { result[url, default: []].append(entry) }
         }
         return result
     }
@@ -252,11 +257,14 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
             guard part.count > 0 else { continue }
             let monoid = part.pipeline.monoid
             let additive = part.intValues != nil && (monoid.kind == .sum || monoid.kind == .count)
+            // Generation 0 (ordinary runs) goes to each segment's active generation.
+            let lineage = batch.generation == 0 ? try await activeLineage(pipelineID: pid) : nil
             var index: [RowID: Int] = [:]
             for e in 0..<part.count {
                 let key = part.keys[Int(part.keyIndex[e])]
                 let pk = Self.partitionKey(pipeline: pid, window: part.window[e])
-                let sk = Self.sortKey(key: key, bucket: part.bucket[e], segment: part.segment[e], generation: batch.generation)
+                let sk = Self.sortKey(key: key, bucket: part.bucket[e], segment: part.segment[e],
+                                      generation: lineage?.active(part.segment[e]) ?? batch.generation)
                 let v = part.value(e)
                 let id = RowID(pk: pk, sk: sk)
                 if let at = index[id] {
@@ -351,7 +359,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
         return out
     }
 
-    private func value(_ item: DynamoItem, _ monoid: Monoid) throws -> PartialValue {
+    func value(_ item: DynamoItem, _ monoid: Monoid) throws -> PartialValue {
         if let text = DynamoValue.numberText(item, "i") {
             guard let v = Int64(text) else { throw fail("a stored integer partial (\(text)) does not fit 64 bits") }
             return .int(v)
@@ -551,10 +559,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
         if let to { filters.append("#bk < :to"); values[":to"] = DynamoValue.n(to) }
         let items = try await db.query(table, keyCondition: keyCondition, filter: filters.isEmpty ? nil : filters.joined(separator: " AND "),
                                        names: filters.isEmpty ? [:] : ["#bk": "bk"], values: values)
-        var lineage: [Int64: Int64] = [:]
-        for item in try await db.query(table, keyCondition: "pk = :p", values: [":p": DynamoValue.s("L#\(pid)")]) {
-            if let s = DynamoValue.int(item, "sg"), let g = DynamoValue.int(item, "g") { lineage[s] = g }
-        }
+        let lineage = try await activeLineage(pipelineID: pid)
         struct GroupKey: Hashable {
             var key: String
             var bucket: Int64
@@ -564,7 +569,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
             guard let k = DynamoValue.string(item, "k"), let bucket = DynamoValue.int(item, "bk"), let segment = DynamoValue.int(item, "sg") else { continue }
             if let key, k != key { continue }
             let generation = DynamoValue.int(item, "g") ?? 0
-            guard generation == lineage[segment] ?? 0 else { continue }
+            guard generation == liveGeneration || generation == lineage.active(segment) else { continue }
             let g = GroupKey(key: k, bucket: bucket)
             let v = try value(item, monoid)
             if let old = combined[g] { combined[g] = try monoid.combine(old, v) } else { combined[g] = v }

@@ -1,17 +1,420 @@
 import Aggregation
+import Foundation
+import PostgresNIO
 
-// Lineage on Postgres: NOT YET IMPLEMENTED (being built); every operation throws.
+// Lineage on PostgreSQL.
+//
+// Tables: `backfill_replacements` (one row per replacement; `pipelines` by name, `previous` as JSON text),
+// `backfill_segment_lineage` (the active generation of (pipeline, segment); absent = 0), `backfill_boundaries`.
+//
+// Locking: every operation that changes lineage or replacements (begin, complete, revert, fail, gc) runs in ONE
+// transaction that first takes `LOCK TABLE backfill_replacements IN EXCLUSIVE MODE` (readers go on; writers of
+// replacements, heartbeats included, queue), so decisions read and writes made are never interleaved with another
+// process's: two concurrent begins of overlapping ranges are serialized and the second sees the first in progress.
+// Complete and revert also take `backfill_segment_lineage` EXCLUSIVE; an ordinary commit (generation 0) reads the
+// lineage under a SHARE lock in its own transaction, so it writes into the generation that is active when it commits.
 extension PostgresStateStore {
-    private func notYet(_ what: String) -> LineageError { LineageError("\(what) is not implemented on the Postgres store yet") }
-    public func beginReplacement(_ proposed: Replacement, staleAfter: Double) async throws -> ReplacementStart { throw notYet("replace") }
-    public func heartbeatReplacement(id: Int64, worker: String) async throws { throw notYet("replace") }
-    public func completeReplacement(id: Int64, objects: Int, rowsRead: Int) async throws -> Replacement { throw notYet("replace") }
-    public func failReplacement(id: Int64, message: String) async throws { throw notYet("replace") }
-    public func revertReplacement(id: Int64) async throws -> Replacement { throw notYet("revert") }
-    public func replacements() async throws -> [Replacement] { [] }
-    public func setBoundary(pipeline: String, at: Int64?) async throws { throw notYet("boundary") }
-    public func boundaries() async throws -> [String: Int64] { [:] }
-    public func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow] { throw notYet("verify") }
-    public func collectGarbage(before: Double) async throws -> GarbageCollected { throw notYet("gc") }
-    public func ledger(pipelines: [String], generation: Int64) async throws -> [String: [LedgerEntry]] { throw notYet("replace") }
+    private static let replacementColumns = """
+        id, pipelines, from_ms, to_ms, segment_from, segment_to, segment_millis, generation, state, config_hash, worker, started_at,
+        heartbeat_at, finished_at, reverted_at, objects, rows_read, previous, collected, message
+        """
+
+    private func decodeReplacement(_ row: PostgresRow) throws -> Replacement {
+        let r = row.makeRandomAccess()
+        let stateText = try r["state"].decode(String.self)
+        guard let state = ReplacementState(rawValue: stateText) else {
+            throw PostgresStoreError("\(displayURL): replacement with unknown state '\(stateText)'")
+        }
+        let previousText = try r["previous"].decode(String.self)
+        let previous: [SegmentGeneration]
+        do {
+            previous = try JSONDecoder().decode([SegmentGeneration].self, from: Data(previousText.utf8))
+        } catch {
+            throw PostgresStoreError("\(displayURL): replacement \(try r["id"].decode(Int64.self)) has an unreadable previous-generation list")
+        }
+        return Replacement(
+            id: try r["id"].decode(Int64.self), pipelines: try r["pipelines"].decode([String].self),
+            from: try r["from_ms"].decode(Int64.self), to: try r["to_ms"].decode(Int64.self),
+            segmentFrom: try r["segment_from"].decode(Int64.self), segmentTo: try r["segment_to"].decode(Int64.self),
+            segmentMillis: try r["segment_millis"].decode(Int64.self), generation: try r["generation"].decode(Int64.self), state: state,
+            configHash: try r["config_hash"].decode(String.self), worker: try r["worker"].decode(String.self),
+            startedAt: try r["started_at"].decode(Double.self), heartbeatAt: try r["heartbeat_at"].decode(Double.self),
+            finishedAt: try r["finished_at"].decode(Double?.self), revertedAt: try r["reverted_at"].decode(Double?.self),
+            objects: Int(try r["objects"].decode(Int64.self)), rowsRead: Int(try r["rows_read"].decode(Int64.self)),
+            previous: previous, collected: try r["collected"].decode(Bool.self), message: try r["message"].decode(String?.self))
+    }
+
+    /// Replacements matching `condition` (SQL over the table's columns, binds `binds`), newest first.
+    private func loadReplacements(_ conn: PostgresConnection, _ condition: String = "TRUE", binds: PostgresBindings = PostgresBindings(),
+                                  suffix: String = "") async throws -> [Replacement] {
+        var out: [Replacement] = []
+        let rows = try await conn.query(PostgresQuery(unsafeSQL: """
+            SELECT \(Self.replacementColumns) FROM backfill_replacements WHERE \(condition) ORDER BY id DESC \(suffix)
+            """, binds: binds), logger: logger)
+        for try await row in rows { out.append(try decodeReplacement(row)) }
+        return out
+    }
+
+    private func replacement(_ conn: PostgresConnection, id: Int64) async throws -> Replacement {
+        var b = PostgresBindings()
+        b.append(id)
+        guard let r = try await loadReplacements(conn, "id = $1", binds: b).first else {
+            throw LineageError("no replacement \(id) in \(displayURL)")
+        }
+        return r
+    }
+
+    private func lockReplacements(_ conn: PostgresConnection) async throws {
+        try await conn.query("LOCK TABLE backfill_replacements IN EXCLUSIVE MODE", logger: logger)
+    }
+
+    /// Runs `body` in a transaction, passing lineage errors through and mapping server errors.
+    private func lineageTransaction<T: Sendable>(_ what: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await transaction(body)
+        } catch let e as LineageError { throw e } catch let e as ReplaceConflict { throw e } catch let e as PostgresStoreError {
+            throw e
+        } catch { throw mapped(error, what) }
+    }
+
+    private static func json(_ previous: [SegmentGeneration]) throws -> String {
+        String(decoding: try JSONEncoder().encode(previous), as: UTF8.self)
+    }
+
+    /// Marks `r` failed and deletes its generation's partials and ledger rows (inside the caller's transaction).
+    private func fail(_ conn: PostgresConnection, _ r: Replacement, message: String) async throws {
+        let now = Date().timeIntervalSince1970
+        try await conn.query("""
+            UPDATE backfill_replacements SET state = 'failed', finished_at = \(now), message = \(message) WHERE id = \(r.id)
+            """, logger: logger)
+        guard r.generation > 0 else { return }
+        var pids: [Int64] = []
+        for name in r.pipelines { pids.append(try await pipelineID(name)) }
+        try await conn.query("DELETE FROM backfill_partials WHERE generation = \(r.generation) AND pipeline_id = ANY(\(pids))", logger: logger)
+        try await conn.query("DELETE FROM backfill_ledger WHERE generation = \(r.generation) AND pipeline_id = ANY(\(pids))", logger: logger)
+    }
+
+    // MARK: - Replacements
+
+    public func beginReplacement(_ proposed: Replacement, staleAfter: Double) async throws -> ReplacementStart {
+        guard !proposed.pipelines.isEmpty, proposed.segmentMillis > 0, proposed.segmentFrom < proposed.segmentTo else {
+            throw LineageError("a replacement needs pipelines and a non-empty segment range")
+        }
+        for name in proposed.pipelines { _ = try await pipelineID(name) }
+        return try await lineageTransaction("begin a replacement") { conn in
+            try await lockReplacements(conn)
+            let now = Date().timeIntervalSince1970
+            let overlapping = try await loadReplacements(conn, "state = 'in_progress'").filter { $0.overlaps(proposed) }
+            if let live = overlapping.first(where: { $0.heartbeatAt > now - staleAfter }) {
+                throw ReplaceConflict(inProgress: live)
+            }
+            var resumed: Replacement?
+            for r in overlapping {
+                if resumed == nil && r.sameWork(as: proposed) {
+                    var b = PostgresBindings()
+                    b.append(proposed.worker); b.append(now); b.append(r.id)
+                    _ = try await conn.query(PostgresQuery(unsafeSQL: "UPDATE backfill_replacements SET worker = $1, heartbeat_at = $2 WHERE id = $3",
+                                                           binds: b), logger: logger)
+                    var taken = r
+                    taken.worker = proposed.worker
+                    taken.heartbeatAt = now
+                    resumed = taken
+                } else {
+                    try await fail(conn, r, message: """
+                        abandoned: no heartbeat since \(formatSeconds(r.heartbeatAt)) (\(r.worker)); replaced by a new replacement \
+                        started by \(proposed.worker) at \(formatSeconds(now))
+                        """)
+                }
+            }
+            if let resumed { return .resumed(resumed) }
+            // Above every generation used so far: replacements' and any stored partial's.
+            var generation: Int64 = 1
+            for try await g in try await conn.query("""
+                SELECT GREATEST((SELECT max(generation) FROM backfill_replacements),
+                                (SELECT max(generation) FROM backfill_partials WHERE generation <> 0), 0) + 1
+                """, logger: logger).decode(Int64.self) { generation = g }
+            var b = PostgresBindings()
+            b.append(proposed.pipelines); b.append(proposed.from); b.append(proposed.to); b.append(proposed.segmentFrom)
+            b.append(proposed.segmentTo); b.append(proposed.segmentMillis); b.append(generation); b.append(proposed.configHash)
+            b.append(proposed.worker); b.append(proposed.startedAt); b.append(now)
+            var out: Replacement?
+            for try await row in try await conn.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO backfill_replacements(pipelines, from_ms, to_ms, segment_from, segment_to, segment_millis, generation, state,
+                    config_hash, worker, started_at, heartbeat_at)
+                VALUES($1, $2, $3, $4, $5, $6, $7, 'in_progress', $8, $9, $10, $11) RETURNING \(Self.replacementColumns)
+                """, binds: b), logger: logger) {
+                out = try decodeReplacement(row)
+            }
+            guard let out else { throw PostgresStoreError("\(displayURL): the new replacement was not returned") }
+            return .started(out)
+        }
+    }
+
+    public func heartbeatReplacement(id: Int64, worker: String) async throws {
+        let now = Date().timeIntervalSince1970
+        var updated = false
+        do {
+            for try await _ in try await client.query("""
+                UPDATE backfill_replacements SET heartbeat_at = \(now) WHERE id = \(id) AND state = 'in_progress' AND worker = \(worker)
+                RETURNING id
+                """, logger: logger).decode(Int64.self) { updated = true }
+        } catch { throw mapped(error, "heartbeat of replacement \(id)") }
+        guard !updated else { return }
+        let r = try await lineageTransaction("read replacement \(id)") { conn in try await replacement(conn, id: id) }
+        if r.state != .inProgress { throw LineageError("replacement \(id) is \(r.state.rawValue), not in progress") }
+        throw LineageError("replacement \(id) is worked on by \(r.worker), not \(worker)")
+    }
+
+    public func completeReplacement(id: Int64, objects: Int, rowsRead: Int) async throws -> Replacement {
+        try await lineageTransaction("complete replacement \(id)") { conn in
+            try await lockReplacements(conn)
+            try await conn.query("LOCK TABLE backfill_segment_lineage IN EXCLUSIVE MODE", logger: logger)
+            let r = try await replacement(conn, id: id)
+            guard r.state == .inProgress else {
+                throw LineageError("replacement \(id) is \(r.state.rawValue); only a replacement in progress can be completed")
+            }
+            var previous: [SegmentGeneration] = []
+            var pids: [Int64] = [], segments: [Int64] = []
+            for name in r.pipelines {
+                let pid = try await pipelineID(name)
+                var current: [Int64: Int64] = [:]
+                let rows = try await conn.query("""
+                    SELECT segment, generation FROM backfill_segment_lineage
+                    WHERE pipeline_id = \(pid) AND segment >= \(r.segmentFrom) AND segment < \(r.segmentTo)
+                    """, logger: logger)
+                for try await (s, g) in rows.decode((Int64, Int64).self) { current[s] = g }
+                for s in r.segments {
+                    previous.append(SegmentGeneration(pipeline: name, segment: s, generation: current[s] ?? 0))
+                    pids.append(pid)
+                    segments.append(s)
+                }
+            }
+            var b = PostgresBindings()
+            b.append(pids); b.append(segments); b.append(r.generation)
+            try await conn.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO backfill_segment_lineage(pipeline_id, segment, generation) SELECT p, s, $3 FROM unnest($1::bigint[], $2::bigint[]) AS t(p, s)
+                ON CONFLICT (pipeline_id, segment) DO UPDATE SET generation = EXCLUDED.generation
+                """, binds: b), logger: logger)
+            let now = Date().timeIntervalSince1970
+            let text = try Self.json(previous)
+            try await conn.query("""
+                UPDATE backfill_replacements SET state = 'completed', finished_at = \(now), objects = \(Int64(objects)),
+                    rows_read = \(Int64(rowsRead)), previous = \(text) WHERE id = \(id)
+                """, logger: logger)
+            var done = r
+            done.state = .completed
+            done.finishedAt = now
+            done.objects = objects
+            done.rowsRead = rowsRead
+            done.previous = previous
+            return done
+        }
+    }
+
+    public func failReplacement(id: Int64, message: String) async throws {
+        try await lineageTransaction("fail replacement \(id)") { conn in
+            try await lockReplacements(conn)
+            let r = try await replacement(conn, id: id)
+            guard r.state == .inProgress else {
+                throw LineageError("replacement \(id) is \(r.state.rawValue); only a replacement in progress can be failed")
+            }
+            try await fail(conn, r, message: message)
+        }
+    }
+
+    public func revertReplacement(id: Int64) async throws -> Replacement {
+        try await lineageTransaction("revert replacement \(id)") { conn in
+            try await lockReplacements(conn)
+            try await conn.query("LOCK TABLE backfill_segment_lineage IN EXCLUSIVE MODE", logger: logger)
+            let r = try await replacement(conn, id: id)
+            guard r.state == .completed else {
+                throw LineageError("replacement \(id) is \(r.state.rawValue); only a completed replacement can be reverted")
+            }
+            if r.collected {
+                throw LineageError("replacement \(id) cannot be reverted: gc removed the generations it replaced")
+            }
+            let later = try await loadReplacements(conn, "state = 'completed'").filter { $0.id != r.id && $0.generation > r.generation && $0.overlaps(r) }
+            if let latest = later.max(by: { $0.generation < $1.generation }) {
+                throw LineageError("""
+                    replacement \(id) cannot be reverted: replacement \(latest.id) (\(formatMillis(latest.from)) to \(formatMillis(latest.to)), \
+                    pipelines \(latest.pipelines.joined(separator: ", "))) replaced an overlapping range after it; revert that one first
+                    """)
+            }
+            var setP: [Int64] = [], setS: [Int64] = [], setG: [Int64] = [], delP: [Int64] = [], delS: [Int64] = []
+            for prev in r.previous {
+                let pid = try await pipelineID(prev.pipeline)
+                if prev.generation == 0 {
+                    delP.append(pid); delS.append(prev.segment)
+                } else {
+                    setP.append(pid); setS.append(prev.segment); setG.append(prev.generation)
+                }
+            }
+            var b = PostgresBindings()
+            b.append(setP); b.append(setS); b.append(setG)
+            try await conn.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO backfill_segment_lineage(pipeline_id, segment, generation)
+                SELECT p, s, g FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(p, s, g)
+                ON CONFLICT (pipeline_id, segment) DO UPDATE SET generation = EXCLUDED.generation
+                """, binds: b), logger: logger)
+            var d = PostgresBindings()
+            d.append(delP); d.append(delS)
+            try await conn.query(PostgresQuery(unsafeSQL: """
+                DELETE FROM backfill_segment_lineage l USING unnest($1::bigint[], $2::bigint[]) AS t(p, s)
+                WHERE l.pipeline_id = t.p AND l.segment = t.s
+                """, binds: d), logger: logger)
+            let now = Date().timeIntervalSince1970
+            try await conn.query("UPDATE backfill_replacements SET state = 'reverted', reverted_at = \(now) WHERE id = \(id)", logger: logger)
+            var done = r
+            done.state = .reverted
+            done.revertedAt = now
+            return done
+        }
+    }
+
+    public func replacements() async throws -> [Replacement] {
+        try await lineageTransaction("read replacements") { conn in try await loadReplacements(conn) }
+    }
+
+    // MARK: - Boundaries
+
+    public func setBoundary(pipeline: String, at: Int64?) async throws {
+        let pid = try await pipelineID(pipeline)
+        do {
+            if let at {
+                try await client.query("""
+                    INSERT INTO backfill_boundaries(pipeline_id, at) VALUES(\(pid), \(at)) ON CONFLICT (pipeline_id) DO UPDATE SET at = EXCLUDED.at
+                    """, logger: logger)
+            } else {
+                try await client.query("DELETE FROM backfill_boundaries WHERE pipeline_id = \(pid)", logger: logger)
+            }
+        } catch { throw mapped(error, "set the boundary of '\(pipeline)'") }
+    }
+
+    public func boundaries() async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        do {
+            let rows = try await client.query("""
+                SELECT p.name, b.at FROM backfill_boundaries b JOIN backfill_pipelines p ON p.id = b.pipeline_id
+                """, logger: logger)
+            for try await (name, at) in rows.decode((String, Int64).self) { out[name] = at }
+        } catch { throw mapped(error, "read boundaries") }
+        return out
+    }
+
+    // MARK: - Reads
+
+    public func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow] {
+        let pid = try await pipelineID(pipeline)
+        guard let monoid = lock.withLock({ monoids[pid] }) else {
+            throw PostgresStoreError("pipeline '\(pipeline)' in \(displayURL) has a monoid this backfill does not know")
+        }
+        struct GroupKey: Hashable {
+            var key: String
+            var bucket: Int64
+        }
+        var combined: [GroupKey: PartialValue] = [:]
+        do {
+            let rows = try await client.query("""
+                SELECT k.key, p.bucket, p.ival, p.bval FROM backfill_partials p JOIN backfill_keys k ON k.id = p.key_id
+                LEFT JOIN backfill_segment_lineage l ON l.pipeline_id = p.pipeline_id AND l.segment = p.segment
+                WHERE p.pipeline_id = \(pid) AND p.win = \(Int16(window.code)) AND p.segment >= \(segmentFrom) AND p.segment < \(segmentTo)
+                    AND p.generation = COALESCE(l.generation, 0)
+                """, logger: logger)
+            for try await (k, bucket, ival, bval) in rows.decode((String, Int64, Int64?, ByteBuffer?).self) {
+                let g = GroupKey(key: k, bucket: bucket)
+                let v = try Self.value(ival, bval, monoid)
+                if let old = combined[g] { combined[g] = try monoid.combine(old, v) } else { combined[g] = v }
+            }
+        } catch let e as AggregationError { throw e } catch { throw mapped(error, "read segments of '\(pipeline)'") }
+        return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
+            if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+            return a.bucket < b.bucket
+        }
+    }
+
+    public func ledger(pipelines: [String], generation: Int64) async throws -> [String: [LedgerEntry]] {
+        var result: [String: [LedgerEntry]] = [:]
+        guard !pipelines.isEmpty else { return result }
+        do {
+            let rows = try await client.query("""
+                SELECT p.name, l.url, l.version, l.run_id, l.rows, l.rejected, l.committed_at
+                FROM backfill_ledger l JOIN backfill_pipelines p ON p.id = l.pipeline_id
+                WHERE p.name = ANY(\(pipelines)) AND l.generation = \(generation)
+                """, logger: logger)
+            for try await (name, url, version, run, n, rejected, at) in rows.decode((String, String, String, Int64, Int64, Int64, Double).self) {
+                result[url, default: []].append(LedgerEntry(pipeline: name, url: url, version: version, runID: run, rows: Int(n),
+                                                            rejected: Int(rejected), committedAt: at))
+            }
+        } catch { throw mapped(error, "read the ledger") }
+        let order = Dictionary(pipelines.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        for (url, entries) in result where entries.count > 1 {
+            result[url] = entries.sorted { (order[$0.pipeline] ?? 0) < (order[$1.pipeline] ?? 0) }
+        }
+        return result
+    }
+
+    // MARK: - Garbage collection
+
+    public func collectGarbage(before: Double) async throws -> GarbageCollected {
+        try await lineageTransaction("collect garbage") { conn in
+            try await lockReplacements(conn)
+            try await conn.query("LOCK TABLE backfill_segment_lineage IN SHARE MODE", logger: logger)
+            var names: [Int64: String] = [:], ids: [String: Int64] = [:]
+            for try await (id, name) in try await conn.query("SELECT id, name FROM backfill_pipelines", logger: logger).decode((Int64, String).self) {
+                names[id] = name
+                ids[name] = id
+            }
+            let all = try await loadReplacements(conn)
+            // What a replacement in progress, or finished (completed/reverted) after `before`, may still need.
+            var keepP: [Int64] = [], keepS: [Int64] = [], keepG: [Int64] = []
+            var keepLedger: [Int64] = []
+            for r in all {
+                let recent = (r.state == .completed || r.state == .reverted) && max(r.finishedAt ?? 0, r.revertedAt ?? 0) > before
+                if r.state == .completed || r.state == .inProgress || recent { keepLedger.append(r.generation) }
+                guard r.state == .inProgress || recent else { continue }
+                for name in r.pipelines {
+                    guard let pid = ids[name] else { continue }
+                    for s in r.segments { keepP.append(pid); keepS.append(s); keepG.append(r.generation) }
+                }
+                for prev in r.previous {
+                    guard let pid = ids[prev.pipeline] else { continue }
+                    keepP.append(pid); keepS.append(prev.segment); keepG.append(prev.generation)
+                }
+            }
+            var b = PostgresBindings()
+            b.append(keepP); b.append(keepS); b.append(keepG)
+            var dropped: [SegmentGeneration] = []
+            var partialRows = 0
+            let rows = try await conn.query(PostgresQuery(unsafeSQL: """
+                WITH keep AS (SELECT DISTINCT p, s, g FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(p, s, g)),
+                gone AS (
+                    DELETE FROM backfill_partials x
+                    WHERE x.generation <> -1
+                        AND x.generation <> COALESCE((SELECT l.generation FROM backfill_segment_lineage l
+                                                      WHERE l.pipeline_id = x.pipeline_id AND l.segment = x.segment), 0)
+                        AND NOT EXISTS (SELECT 1 FROM keep WHERE keep.p = x.pipeline_id AND keep.s = x.segment AND keep.g = x.generation)
+                    RETURNING x.pipeline_id, x.segment, x.generation)
+                SELECT pipeline_id, segment, generation, count(*) FROM gone GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                """, binds: b), logger: logger)
+            for try await (p, s, g, n) in rows.decode((Int64, Int64, Int64, Int64).self) {
+                dropped.append(SegmentGeneration(pipeline: names[p] ?? "#\(p)", segment: s, generation: g))
+                partialRows += Int(n)
+            }
+            var ledgerRows = 0
+            var lb = PostgresBindings()
+            lb.append(keepLedger)
+            for try await n in try await conn.query(PostgresQuery(unsafeSQL: """
+                WITH gone AS (DELETE FROM backfill_ledger WHERE generation > 0 AND NOT (generation = ANY($1::bigint[])) RETURNING 1)
+                SELECT count(*) FROM gone
+                """, binds: lb), logger: logger).decode(Int64.self) { ledgerRows = Int(n) }
+            // Replacements whose previous generation is gone can no longer be reverted.
+            let droppedSet = Set(dropped)
+            let collected = all.filter { r in !r.collected && r.previous.contains { droppedSet.contains($0) } }.map(\.id)
+            if !collected.isEmpty {
+                try await conn.query("UPDATE backfill_replacements SET collected = true WHERE id = ANY(\(collected))", logger: logger)
+            }
+            dropped.sort { ($0.pipeline, $0.segment, $0.generation) < ($1.pipeline, $1.segment, $1.generation) }
+            return GarbageCollected(generations: dropped, partialRows: partialRows, ledgerRows: ledgerRows)
+        }
+    }
 }

@@ -153,9 +153,7 @@ extension DynamoDBStateStore {
             for (i, name) in remove.enumerated() { names["#r\(i)"] = name }
             expression += " REMOVE " + remove.indices.map { "#r\($0)" }.joined(separator: ", ")
         }
-        names["#state"] = "state"
-        names["#hb"] = "hb"
-        names["#collected"] = "collected"
+        for name in ["state", "hb", "collected"] where condition.contains("#\(name)") { names["#\(name)"] = name }
         for (k, v) in values { vals[k] = v }
         return ["Update": [
             "TableName": table, "Key": ["pk": DynamoValue.s("REPL"), "sk": DynamoValue.s(Self.paddedID(r.id))],

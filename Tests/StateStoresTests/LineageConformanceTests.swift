@@ -188,7 +188,17 @@ func lineageError(_ what: String, sourceLocation: SourceLocation = #_sourceLocat
 
 func names(_ message: String?, _ id: Int64) -> Bool {
     guard let message else { return false }
-    return message.contains(try! Regex("(?<![0-9])\(id)(?![0-9])"))
+    // The id as a whole number, not as part of another one.
+    let chars = Array(message), digits = Array(String(id))
+    var i = 0
+    while i + digits.count <= chars.count {
+        if Array(chars[i..<(i + digits.count)]) == digits, i == 0 || !chars[i - 1].isNumber,
+           i + digits.count == chars.count || !chars[i + digits.count].isNumber {
+            return true
+        }
+        i += 1
+    }
+    return false
 }
 
 @Suite struct LineageConformanceTests {

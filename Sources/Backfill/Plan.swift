@@ -22,9 +22,11 @@ public struct RunPlan: Sendable {
     public var pending: [PlannedObject] { objects.filter { $0.state == .pending } }
     public var done: Int { objects.filter { $0.state == .done }.count }
     public var conflicts: [PlannedObject] { objects.filter { $0.state == .conflict } }
+    /// Objects left out because their partition path puts them outside a replace's (or verify's) range.
+    public var pruned = 0
 
     /// Discovers the source objects and compares them with the ledger.
-    public static func make(config: JobConfig, store: any StateStore, sources: SourceResolver) async throws -> RunPlan {
+    public static func make(config: JobConfig, store: any StateStore, sources: SourceResolver, mode: RunMode = .run) async throws -> RunPlan {
         let suffixes: [String]
         switch config.source.format {
         case .parquet: suffixes = [".parquet", ".parq"]
@@ -32,9 +34,19 @@ public struct RunPlan: Sendable {
         }
         let files = try await sources.discover(config.source.url, suffixes: suffixes, filter: config.source.filter)
         let names = config.pipelines.map(\.name)
-        let ledger = try await store.ledger(pipelines: names)
+        let ledger: [String: [LedgerEntry]]
+        switch mode {
+        case .run: ledger = try await store.ledger(pipelines: names)
+        case .replace, .live: ledger = try await store.ledger(pipelines: names, generation: mode.generation)
+        case .verify: ledger = [:]
+        }
         var objects: [PlannedObject] = []
+        var pruned = 0
         for file in files {
+            if let range = mode.segmentRange, !TimePruning.pathMayOverlap(file.partitions, from: range.from, to: range.to) {
+                pruned += 1
+                continue
+            }
             let version = Self.version(of: file)
             let entries = ledger[file.path] ?? []
             var needed: [String] = []
@@ -49,7 +61,9 @@ public struct RunPlan: Sendable {
             let state: PlannedObject.State = conflict != nil ? .conflict : (needed.isEmpty ? .done : .pending)
             objects.append(PlannedObject(file: file, version: version, state: state, pipelines: needed, committedVersion: conflict))
         }
-        return RunPlan(objects: objects)
+        var plan = RunPlan(objects: objects)
+        plan.pruned = pruned
+        return plan
     }
 
     /// A file's version: the ETag of an S3 object, or the size and modification time of a local file.

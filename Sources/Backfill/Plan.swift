@@ -24,6 +24,13 @@ public struct RunPlan: Sendable {
     public var conflicts: [PlannedObject] { objects.filter { $0.state == .conflict } }
     /// Objects left out because their partition path puts them outside a replace's (or verify's) range.
     public var pruned = 0
+    /// Committed objects missing from a directory that has uncommitted objects now (a rewritten partition).
+    public var rewritten: [String] = []
+
+    static func directory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return String(path[..<slash])
+    }
 
     /// Discovers the source objects and compares them with the ledger.
     public static func make(config: JobConfig, store: any StateStore, sources: SourceResolver, mode: RunMode = .run) async throws -> RunPlan {
@@ -63,6 +70,16 @@ public struct RunPlan: Sendable {
         }
         var plan = RunPlan(objects: objects)
         plan.pruned = pruned
+        if case .run = mode {
+            // Committed objects that are gone from a directory that now holds uncommitted ones: the partition was
+            // rewritten (Spark's overwrite writes new part-file names). Folding the new files would count the
+            // directory twice; that is a correction, for `replace`.
+            let present = Set(files.map(\.path))
+            let pendingDirectories = Set(plan.pending.map { Self.directory($0.file.path) })
+            for url in ledger.keys.sorted() where !present.contains(url) && pendingDirectories.contains(Self.directory(url)) {
+                plan.rewritten.append(url)
+            }
+        }
         return plan
     }
 

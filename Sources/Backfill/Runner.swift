@@ -196,6 +196,14 @@ public final class Runner: @unchecked Sendable {
                 (\(plan.conflicts.count) object(s) in conflict)
                 """)
         }
+        if let gone = plan.rewritten.first {
+            let directory = RunPlan.directory(gone)
+            throw RunError("""
+                \(directory) was rewritten: \(plan.rewritten.count) committed object(s) are gone from it (e.g. \(gone)) and new ones \
+                appeared; folding them would count that partition twice. A rewritten partition is a correction: use \
+                `backfill replace` for its time range
+                """)
+        }
         var summary = RunSummary()
         summary.dryRun = options.dryRun
         summary.objectsTotal = plan.objects.count

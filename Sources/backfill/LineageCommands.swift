@@ -12,9 +12,9 @@ func parseInstant(_ text: String, _ option: String) throws -> Int64 {
 }
 
 /// Records a store operation (revert, gc) in the store's run history.
-func recordOperation(_ store: any StateStore, kind: String, started: Date, status: String, message: String) async {
-    guard let id = try? await store.startRun(RunRecord(kind: kind, configHash: "", startedAt: started.timeIntervalSince1970, status: "running")) else { return }
-    try? await store.finishRun(RunRecord(id: id, kind: kind, configHash: "", startedAt: started.timeIntervalSince1970,
+func recordOperation(_ store: any StateStore, kind: String, configHash: String = "", started: Date, status: String, message: String) async {
+    guard let id = try? await store.startRun(RunRecord(kind: kind, configHash: configHash, startedAt: started.timeIntervalSince1970, status: "running")) else { return }
+    try? await store.finishRun(RunRecord(id: id, kind: kind, configHash: configHash, startedAt: started.timeIntervalSince1970,
                                          finishedAt: Date().timeIntervalSince1970, status: status, message: message))
 }
 
@@ -77,6 +77,8 @@ struct ReplaceCommand: AsyncParsableCommand {
     var format: OutputFormat = .text
     @Flag(help: "Never show the progress line.")
     var quiet = false
+    @Option(help: ArgumentHelp("Commit a worker's group of objects once it holds this many partial entries.", visibility: .hidden))
+    var commitEntries: Int = 4_000_000
 
     func validate() throws {
         guard format == .text || format == .json else { throw ValidationError("--format must be text or json") }
@@ -89,7 +91,8 @@ struct ReplaceCommand: AsyncParsableCommand {
         do {
             let job = try JobConfig.load(path: config)
             let store = try StoreURL.open(job.store)
-            let options = RunOptions(concurrency: concurrency ?? RunOptions.availableCPUs, progress: !quiet && format == .text && isatty(2) == 1)
+            let options = RunOptions(concurrency: concurrency ?? RunOptions.availableCPUs, progress: !quiet && format == .text && isatty(2) == 1,
+                                     commitEntries: commitEntries)
             summary = try await Replacer(config: job, store: store, options: options, staleAfter: staleAfter)
                 .replace(from: try parseInstant(from, "--from"), to: try parseInstant(to, "--to"), dryRun: dryRun)
         } catch let failed as RunFailed {
@@ -324,8 +327,9 @@ struct VerifyCommand: AsyncParsableCommand {
         let summary: VerifySummary
         let started = Date()
         let store: any StateStore
+        let job: JobConfig
         do {
-            let job = try JobConfig.load(path: config)
+            job = try JobConfig.load(path: config)
             store = try StoreURL.open(job.store)
             summary = try await Verifier(config: job, store: store, options: RunOptions(concurrency: concurrency ?? RunOptions.availableCPUs))
                 .verify(from: try from.map { try parseInstant($0, "--from") }, to: try to.map { try parseInstant($0, "--to") }, sample: sample)
@@ -333,7 +337,7 @@ struct VerifyCommand: AsyncParsableCommand {
             throw fail(error)
         }
         let verdict = summary.equal ? "equal" : "\(summary.differences.count) bucket(s) differ"
-        await recordOperation(store, kind: "verify", started: started, status: summary.equal ? "succeeded" : "failed",
+        await recordOperation(store, kind: "verify", configHash: job.configHash, started: started, status: summary.equal ? "succeeded" : "failed",
                               message: "verify: \(verdict) of \(summary.bucketsCompared) compared")
         var out = StandardOutput()
         func diff(_ d: VerifyDifference) -> String {

@@ -201,22 +201,20 @@ extension SQLiteStateStore {
 
     public func setBoundary(pipeline: String, at: Int64?) async throws {
         try locked {
-            if pipelineIDs[pipeline] == nil { try loadPipelines() }
-            let pid = try pipelineID(pipeline)
             if let at {
                 try db.prepare("""
-                    INSERT INTO boundaries(pipeline_id, boundary, set_at) VALUES(?, ?, ?)
-                    ON CONFLICT(pipeline_id) DO UPDATE SET boundary = excluded.boundary, set_at = excluded.set_at
-                    """).bind(1, pid).bind(2, at).bind(3, Date().timeIntervalSince1970).run()
+                    INSERT INTO boundaries(pipeline, boundary, set_at) VALUES(?, ?, ?)
+                    ON CONFLICT(pipeline) DO UPDATE SET boundary = excluded.boundary, set_at = excluded.set_at
+                    """).bind(1, pipeline).bind(2, at).bind(3, Date().timeIntervalSince1970).run()
             } else {
-                try db.prepare("DELETE FROM boundaries WHERE pipeline_id = ?").bind(1, pid).run()
+                try db.prepare("DELETE FROM boundaries WHERE pipeline = ?").bind(1, pipeline).run()
             }
         }
     }
 
     public func boundaries() async throws -> [String: Int64] {
         try locked {
-            let s = try db.prepare("SELECT p.name, b.boundary FROM boundaries b JOIN pipelines p ON p.id = b.pipeline_id")
+            let s = try db.prepare("SELECT pipeline, boundary FROM boundaries")
             var out: [String: Int64] = [:]
             while try s.step() { out[s.string(0) ?? ""] = s.int64(1) }
             s.reset()

@@ -47,7 +47,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             state TEXT NOT NULL, config_hash TEXT NOT NULL, worker TEXT NOT NULL, started_at REAL NOT NULL, heartbeat_at REAL NOT NULL,
             finished_at REAL, reverted_at REAL, objects INTEGER NOT NULL DEFAULT 0, rows_read INTEGER NOT NULL DEFAULT 0,
             previous TEXT NOT NULL DEFAULT '[]', collected INTEGER NOT NULL DEFAULT 0, message TEXT);
-        CREATE TABLE boundaries(pipeline_id INTEGER PRIMARY KEY, boundary INTEGER NOT NULL, set_at REAL NOT NULL);
+        CREATE TABLE boundaries(pipeline TEXT PRIMARY KEY, boundary INTEGER NOT NULL, set_at REAL NOT NULL);
         """,
     ]
 

@@ -95,11 +95,11 @@ public enum RunMode: Sendable {
     }
 
     var isLive: Bool { if case .live = self { return true } else { return false } }
-    /// Leases share objects between processes of one ordinary (or live) job.
+    /// Leases share objects between processes of one ordinary job (the lease re-check reads the ordinary ledger).
     var usesLeases: Bool {
         switch self {
-        case .run, .live: return true
-        case .replace, .verify: return false
+        case .run: return true
+        case .replace, .verify, .live: return false
         }
     }
 }

@@ -332,3 +332,16 @@ extension SQLiteStateStore {
         }
     }
 }
+
+extension SQLiteStateStore {
+    /// Stored partial rows of one generation (diagnostics and tests: a failed replacement leaves none).
+    public func partialRowCount(generation: Int64) throws -> Int {
+        try locked {
+            let s = try db.prepare("SELECT COUNT(*) FROM partial_sets WHERE generation = ?")
+            s.bind(1, generation)
+            _ = try s.step()
+            defer { s.reset() }
+            return Int(s.int64(0))
+        }
+    }
+}

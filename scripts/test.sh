@@ -6,14 +6,14 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # --- Python packages the tests use --------------------------------------------------------
-# pyarrow + numpy: the canonical-JSON oracle (../shared/tools/parquet_jsonl.py) and
+# pyarrow + numpy: the canonical-JSON oracle; duckdb: the answers the replace tests compare with; (../shared/tools/parquet_jsonl.py) and
 # scripts/make-fixtures.py. Tests that need them skip themselves when they are missing, so an
 # offline pip is a warning, not a failure.
 if command -v python3 >/dev/null 2>&1; then
-    if ! python3 -c 'import pyarrow, numpy' >/dev/null 2>&1; then
-        echo "test.sh: installing pyarrow numpy (pip, quiet)"
-        python3 -m pip install --quiet --disable-pip-version-check pyarrow numpy \
-            || echo "test.sh: warning: could not pip install pyarrow numpy; tests that need pyarrow will skip" >&2
+    if ! python3 -c 'import pyarrow, numpy, duckdb' >/dev/null 2>&1; then
+        echo "test.sh: installing pyarrow numpy duckdb (pip, quiet)"
+        python3 -m pip install --quiet --disable-pip-version-check pyarrow numpy duckdb \
+            || echo "test.sh: warning: could not pip install pyarrow numpy duckdb; tests that need them will skip" >&2
     fi
 else
     echo "test.sh: warning: python3 not found; tests that need pyarrow will skip" >&2

@@ -22,9 +22,18 @@ public struct RunPlan: Sendable {
     public var pending: [PlannedObject] { objects.filter { $0.state == .pending } }
     public var done: Int { objects.filter { $0.state == .done }.count }
     public var conflicts: [PlannedObject] { objects.filter { $0.state == .conflict } }
+    /// Objects left out because their partition path puts them outside a replace's (or verify's) range.
+    public var pruned = 0
+    /// Committed objects missing from a directory that has uncommitted objects now (a rewritten partition).
+    public var rewritten: [String] = []
+
+    static func directory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return String(path[..<slash])
+    }
 
     /// Discovers the source objects and compares them with the ledger.
-    public static func make(config: JobConfig, store: any StateStore, sources: SourceResolver) async throws -> RunPlan {
+    public static func make(config: JobConfig, store: any StateStore, sources: SourceResolver, mode: RunMode = .run) async throws -> RunPlan {
         let suffixes: [String]
         switch config.source.format {
         case .parquet: suffixes = [".parquet", ".parq"]
@@ -32,9 +41,19 @@ public struct RunPlan: Sendable {
         }
         let files = try await sources.discover(config.source.url, suffixes: suffixes, filter: config.source.filter)
         let names = config.pipelines.map(\.name)
-        let ledger = try await store.ledger(pipelines: names)
+        let ledger: [String: [LedgerEntry]]
+        switch mode {
+        case .run: ledger = try await store.ledger(pipelines: names)
+        case .replace, .live: ledger = try await store.ledger(pipelines: names, generation: mode.generation)
+        case .verify: ledger = [:]
+        }
         var objects: [PlannedObject] = []
+        var pruned = 0
         for file in files {
+            if let range = mode.segmentRange, !TimePruning.pathMayOverlap(file.partitions, from: range.from, to: range.to) {
+                pruned += 1
+                continue
+            }
             let version = Self.version(of: file)
             let entries = ledger[file.path] ?? []
             var needed: [String] = []
@@ -49,7 +68,19 @@ public struct RunPlan: Sendable {
             let state: PlannedObject.State = conflict != nil ? .conflict : (needed.isEmpty ? .done : .pending)
             objects.append(PlannedObject(file: file, version: version, state: state, pipelines: needed, committedVersion: conflict))
         }
-        return RunPlan(objects: objects)
+        var plan = RunPlan(objects: objects)
+        plan.pruned = pruned
+        if case .run = mode {
+            // Committed objects that are gone from a directory that now holds uncommitted ones: the partition was
+            // rewritten (Spark's overwrite writes new part-file names). Folding the new files would count the
+            // directory twice; that is a correction, for `replace`.
+            let present = Set(files.map(\.path))
+            let pendingDirectories = Set(plan.pending.map { Self.directory($0.file.path) })
+            for url in ledger.keys.sorted() where !present.contains(url) && pendingDirectories.contains(Self.directory(url)) {
+                plan.rewritten.append(url)
+            }
+        }
+        return plan
     }
 
     /// A file's version: the ETag of an S3 object, or the size and modification time of a local file.

@@ -24,10 +24,15 @@ public struct RunOptions: Sendable {
     public var verifyChecksums: Bool
     /// How long an object's lease lasts without a heartbeat (a killed worker's objects are taken over after this).
     public var leaseSeconds: Double
+    /// What the run writes: an ordinary run, a replacement's generation, the live side, or a verify recomputation.
+    public var mode: RunMode = .run
+    /// Live boundaries by pipeline; nil reads them from the store (verify passes the real store's).
+    public var boundaries: [String: Int64]?
 
     public init(concurrency: Int = RunOptions.availableCPUs, dryRun: Bool = false, progress: Bool = false,
                 commitEntries: Int = 4_000_000, commitSeconds: Double = 15, verifyChecksums: Bool = true,
-                leaseSeconds: Double = 60) {
+                leaseSeconds: Double = 60, mode: RunMode = .run) {
+        self.mode = mode
         self.leaseSeconds = leaseSeconds
         self.concurrency = concurrency
         self.dryRun = dryRun
@@ -50,6 +55,55 @@ public struct RunOptions: Sendable {
     }
 }
 
+/// What a run writes.
+public enum RunMode: Sendable {
+    /// An ordinary run: objects not in the ledger, rows before the boundary, into each segment's active generation.
+    case run
+    /// A replacement: every object whose rows can fall in its segments (except those already committed to its
+    /// generation, when resumed), rows of those segments before the boundary, into its generation.
+    case replace(Replacement)
+    /// The live side: rows at or after the boundary, into the live generation (for a live writer built on Backfill).
+    case live
+    /// A recomputation for `verify` into a scratch store: rows of the segments in [from, to) before the boundary.
+    case verify(segmentFrom: Int64, segmentTo: Int64)
+
+    public var generation: Int64 {
+        switch self {
+        case .run, .verify: return 0
+        case .replace(let r): return r.generation
+        case .live: return liveGeneration
+        }
+    }
+
+    /// The segments whose rows are folded, [from, to); nil for all.
+    public var segmentRange: (from: Int64, to: Int64)? {
+        switch self {
+        case .run, .live: return nil
+        case .replace(let r): return (r.segmentFrom, r.segmentTo)
+        case .verify(let from, let to): return (from, to)
+        }
+    }
+
+    /// The run record's kind.
+    public var kind: String {
+        switch self {
+        case .run: return "run"
+        case .replace: return "replace"
+        case .live: return "live"
+        case .verify: return "verify"
+        }
+    }
+
+    var isLive: Bool { if case .live = self { return true } else { return false } }
+    /// Leases share objects between processes of one ordinary job (the lease re-check reads the ordinary ledger).
+    var usesLeases: Bool {
+        switch self {
+        case .run: return true
+        case .replace, .verify, .live: return false
+        }
+    }
+}
+
 /// What a run did.
 public struct RunSummary: Sendable {
     public var runID: Int64 = 0
@@ -60,6 +114,16 @@ public struct RunSummary: Sendable {
     public var rowsRead = 0
     public var rowsRejected = 0
     public var rowsAfterBoundary = 0
+    /// Rows read outside the replaced (or verified) segments, not folded.
+    public var rowsOutsideRange = 0
+    /// Objects not read because their partition path or row-group statistics put them outside the range.
+    public var objectsPruned = 0
+    /// Parquet row groups skipped by their event-time statistics.
+    public var rowGroupsSkipped = 0
+    /// The live boundary by pipeline, as the run applied it.
+    public var boundaries: [String: Int64] = [:]
+    /// The run's kind: run, replace, live or verify.
+    public var mode = "run"
     public var bucketsWritten = 0
     public var commits = 0
     public var seconds = 0.0
@@ -86,6 +150,8 @@ public final class Runner: @unchecked Sendable {
     let utc: BucketCalendar
     let deadLetter: DeadLetter?
     let startMillis: Int64
+    /// Live boundaries by pipeline index (nil: none), loaded at the start of `run()`.
+    var boundaryByPipeline: [Int64?] = []
     /// Opens local files and S3 objects.
     public let sources: SourceResolver
 
@@ -110,9 +176,15 @@ public final class Runner: @unchecked Sendable {
         let began = Date()
         try await store.migrate()
         try await store.register(definitions)
+        let boundaries: [String: Int64]
+        if let given = options.boundaries { boundaries = given } else { boundaries = try await store.boundaries() }
+        boundaryByPipeline = config.pipelines.map { boundaries[$0.name] }
+        if options.mode.isLive, let missing = config.pipelines.first(where: { boundaries[$0.name] == nil }) {
+            throw RunError("pipeline '\(missing.name)' has no live boundary; the live side writes only at or after one (backfill boundary set)")
+        }
         let plan: RunPlan
         do {
-            plan = try await RunPlan.make(config: config, store: store, sources: sources)
+            plan = try await RunPlan.make(config: config, store: store, sources: sources, mode: options.mode)
         } catch {
             await sources.shutdown()
             throw error
@@ -124,13 +196,24 @@ public final class Runner: @unchecked Sendable {
                 (\(plan.conflicts.count) object(s) in conflict)
                 """)
         }
+        if let gone = plan.rewritten.first {
+            let directory = RunPlan.directory(gone)
+            throw RunError("""
+                \(directory) was rewritten: \(plan.rewritten.count) committed object(s) are gone from it (e.g. \(gone)) and new ones \
+                appeared; folding them would count that partition twice. A rewritten partition is a correction: use \
+                `backfill replace` for its time range
+                """)
+        }
         var summary = RunSummary()
         summary.dryRun = options.dryRun
         summary.objectsTotal = plan.objects.count
         summary.objectsAlreadyDone = plan.done
+        summary.objectsPruned = plan.pruned
+        summary.mode = options.mode.kind
+        summary.boundaries = boundaries.filter { b in config.pipelines.contains { $0.name == b.key } }
         let pending = plan.pending
         if !options.dryRun {
-            summary.runID = try await store.startRun(RunRecord(kind: "run", configHash: config.configHash,
+            summary.runID = try await store.startRun(RunRecord(kind: options.mode.kind, configHash: config.configHash,
                                                                startedAt: began.timeIntervalSince1970, status: "running"))
         }
         let progress = Progress(totalObjects: pending.count, totalBytes: pending.reduce(0) { $0 + $1.file.size }, enabled: options.progress)
@@ -166,13 +249,15 @@ public final class Runner: @unchecked Sendable {
         summary.rowsRead = s.rowsRead
         summary.rowsRejected = s.rowsRejected
         summary.rowsAfterBoundary = s.rowsAfterBoundary
+        summary.rowsOutsideRange = s.rowsOutsideRange
+        summary.rowGroupsSkipped = s.rowGroupsSkipped
         summary.bucketsWritten = s.bucketsWritten
         summary.commits = s.commits
         summary.failures = s.failures
         if let runError { summary.failures.append("\(runError)") }
         summary.seconds = Date().timeIntervalSince(began)
         if !options.dryRun {
-            var record = RunRecord(id: summary.runID, kind: "run", configHash: config.configHash, startedAt: began.timeIntervalSince1970,
+            var record = RunRecord(id: summary.runID, kind: options.mode.kind, configHash: config.configHash, startedAt: began.timeIntervalSince1970,
                                    finishedAt: Date().timeIntervalSince1970, status: runError == nil && summary.succeeded ? "succeeded" : "failed",
                                    objectsCommitted: summary.objectsCommitted, objectsSkipped: summary.objectsAlreadyDone,
                                    objectsFailed: summary.objectsFailed + (runError == nil ? 0 : 1), rowsRead: summary.rowsRead,
@@ -192,7 +277,7 @@ public final class Runner: @unchecked Sendable {
         // Leases: an object is processed only while this worker holds its lease in the store, so several processes can
         // share the job; a heartbeat keeps the leases of uncommitted objects alive.
         let workerID = "\(Runner.processID):\(index)"
-        let useLeases = !options.dryRun
+        let useLeases = !options.dryRun && options.mode.usesLeases
         let held = HeldLeases()
         var deferred: [PlannedObject] = []
         let heartbeat = useLeases ? Task { [store, options] in
@@ -207,9 +292,14 @@ public final class Runner: @unchecked Sendable {
             let partials = try tables.indices.map { try tables[$0].drain() }
             let entries = partials.reduce(0) { $0 + $1.count }
             if !options.dryRun {
-                try await store.commit(CommitBatch(runID: runID, pipelines: partials, objects: group.map(\.1)))
+                try await store.commit(CommitBatch(runID: runID, pipelines: partials, objects: group.map(\.1),
+                                                   generation: options.mode.generation))
             }
             summary.committed(objects: group.map(\.1), buckets: entries)
+            if !useLeases, !options.dryRun, let n = Runner.crashAfterCommits, summary.snapshot().objectsCommitted >= n {
+                // Test hook: die like `kill -9` right after a commit (replace has no leases to die holding).
+                kill(getpid(), SIGKILL)
+            }
             if useLeases {
                 let urls = group.map(\.0.file.path)
                 held.remove(urls)
@@ -323,7 +413,8 @@ public final class Runner: @unchecked Sendable {
         }
         return ObjectRecord(object: ObjectVersion(url: object.file.path, version: object.version), pipelines: object.pipelines,
                             rowsRead: counts.rows, rowsRejected: counts.rejected, rowsAfterBoundary: counts.afterBoundary,
-                            seconds: Date().timeIntervalSince(started))
+                            seconds: Date().timeIntervalSince(started), rowsOutsideRange: counts.outsideRange,
+                            rowGroupsSkipped: counts.rowGroupsSkipped)
     }
 
     /// Columns the pipelines read (template fields not given by the path, values, the event time).
@@ -351,7 +442,18 @@ public final class Runner: @unchecked Sendable {
             leaves.append((name, leaf.index))
         }
         var firstRow = 0
+        let eventLeaf = leaves.first(where: { $0.0 == config.eventTime.column })?.1
         for g in reader.metadata.rowGroups.indices {
+            if let eventLeaf, let skip = skippableRowGroup(reader, group: g, leaf: eventLeaf) {
+                // Every row of the group is outside the range (or on the other side of the boundary): not read.
+                let rows = Int(reader.metadata.rowGroups[g].numRows)
+                counts.rows += rows
+                if skip == .outsideRange { counts.outsideRange += rows } else { counts.afterBoundary += rows }
+                counts.rowGroupsSkipped += 1
+                progress.addRows(rows)
+                firstRow += rows
+                continue
+            }
             let batch = try await reader.readRowGroup(g, columns: leaves.map(\.1))
             var columns: [String: BlockColumn] = [:]
             var eventColumn: Column?
@@ -458,7 +560,30 @@ public final class Runner: @unchecked Sendable {
         block.eventMillis.withUnsafeBufferPointer { t in
             for i in 0..<n { segments[i] = floorDiv(t[i], segmentMillis) }
         }
+        // A replace or verify folds only the rows of its segments.
+        if let range = options.mode.segmentRange {
+            for i in 0..<n where usable[i] {
+                let t = block.eventMillis[i]
+                if t < range.from || t >= range.to {
+                    usable[i] = false
+                    counts.outsideRange += 1
+                }
+            }
+        }
+        // The live boundary: backfills fold rows before it, the live side rows at or after it.
+        let live = options.mode.isLive
+        var leftToOtherSide: [Bool]?
+        let baseUsable = usable
         for (pi, p) in config.pipelines.enumerated() where active.contains(p.name) {
+            var usable = baseUsable
+            if let boundary = boundaryByPipeline[pi] {
+                var left = leftToOtherSide ?? [Bool](repeating: false, count: n)
+                for i in 0..<n where usable[i] && (block.eventMillis[i] >= boundary) != live {
+                    usable[i] = false
+                    left[i] = true
+                }
+                leftToOtherSide = left
+            }
             let calendar = calendars[pi]
             let table = tables[pi]
             let valueColumn = p.value.map { block.columns[$0] } ?? nil
@@ -561,6 +686,7 @@ public final class Runner: @unchecked Sendable {
                 }
             }
         }
+        if let left = leftToOtherSide { counts.afterBoundary += left.reduce(0) { $0 + ($1 ? 1 : 0) } }
     }
 }
 
@@ -652,6 +778,8 @@ struct ObjectCounts {
     var rows = 0
     var rejected = 0
     var afterBoundary = 0
+    var outsideRange = 0
+    var rowGroupsSkipped = 0
 }
 
 /// Objects waiting to be processed, shared by workers.
@@ -701,6 +829,8 @@ final class SharedSummary: @unchecked Sendable {
         s.rowsRead += objects.reduce(0) { $0 + $1.rowsRead }
         s.rowsRejected += objects.reduce(0) { $0 + $1.rowsRejected }
         s.rowsAfterBoundary += objects.reduce(0) { $0 + $1.rowsAfterBoundary }
+        s.rowsOutsideRange += objects.reduce(0) { $0 + $1.rowsOutsideRange }
+        s.rowGroupsSkipped += objects.reduce(0) { $0 + $1.rowGroupsSkipped }
         s.bucketsWritten += buckets
         s.commits += 1
         lock.unlock()

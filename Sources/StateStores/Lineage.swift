@@ -176,7 +176,8 @@ public protocol LineageStore {
     func revertReplacement(id: Int64) async throws -> Replacement
     /// Every replacement, newest first.
     func replacements() async throws -> [Replacement]
-    /// Sets (or, with nil, clears) a pipeline's live boundary (epoch ms).
+    /// Sets (or, with nil, clears) a pipeline's live boundary (epoch ms). Keyed by pipeline NAME: a boundary may be set
+    /// before the pipeline's first run registers it.
     func setBoundary(pipeline: String, at: Int64?) async throws
     /// Boundaries by pipeline.
     func boundaries() async throws -> [String: Int64]

@@ -11,12 +11,12 @@ import Foundation
 /// `bf_combine(pipeline_id, old, new)` merges a new partial set into a stored one inside the upsert.
 public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     public let path: String
-    private let db: SQLiteDatabase
+    let db: SQLiteDatabase
     private let lock = NSLock()
-    private let monoids: MonoidRegistry
+    let monoids: MonoidRegistry
     /// Key ids by pipeline id, filled as keys are committed (ids never change once committed).
     private var keyIDs: [Int64: [String: Int64]] = [:]
-    private var pipelineIDs: [String: Int64] = [:]
+    var pipelineIDs: [String: Int64] = [:]
 
     /// Schema migrations, applied in order; `meta.schema_version` counts those applied.
     static let migrations: [String] = [
@@ -41,6 +41,14 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             PRIMARY KEY(pipeline_id, segment)) WITHOUT ROWID;
         """,
         "CREATE TABLE leases(url TEXT PRIMARY KEY, worker TEXT NOT NULL, expires_at REAL NOT NULL);",
+        """
+        CREATE TABLE replacements(id INTEGER PRIMARY KEY, pipelines TEXT NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,
+            segment_from INTEGER NOT NULL, segment_to INTEGER NOT NULL, segment_ms INTEGER NOT NULL, generation INTEGER NOT NULL UNIQUE,
+            state TEXT NOT NULL, config_hash TEXT NOT NULL, worker TEXT NOT NULL, started_at REAL NOT NULL, heartbeat_at REAL NOT NULL,
+            finished_at REAL, reverted_at REAL, objects INTEGER NOT NULL DEFAULT 0, rows_read INTEGER NOT NULL DEFAULT 0,
+            previous TEXT NOT NULL DEFAULT '[]', collected INTEGER NOT NULL DEFAULT 0, message TEXT);
+        CREATE TABLE boundaries(pipeline TEXT PRIMARY KEY, boundary INTEGER NOT NULL, set_at REAL NOT NULL);
+        """,
     ]
 
     /// Opens (creating if needed) the database file at `path`.
@@ -63,7 +71,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         try self.init(path: p)
     }
 
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
@@ -90,7 +98,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    private func loadPipelines() throws {
+    func loadPipelines() throws {
         let s = try db.prepare("SELECT id, name, monoid FROM pipelines")
         while try s.step() {
             let id = s.int64(0), name = s.string(1) ?? ""
@@ -126,7 +134,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    private func pipelineID(_ name: String) throws -> Int64 {
+    func pipelineID(_ name: String) throws -> Int64 {
         guard let id = pipelineIDs[name] else { throw SQLiteError(code: 0, message: "unknown pipeline '\(name)' in \(path)") }
         return id
     }
@@ -135,14 +143,19 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         try locked {
             var result: [String: [LedgerEntry]] = [:]
             let s = try db.prepare("""
-                SELECT p.name, l.url, l.version, l.run_id, l.rows, l.rejected, l.committed_at
-                FROM ledger l JOIN pipelines p ON p.id = l.pipeline_id WHERE p.name = ? AND l.generation = 0
+                SELECT p.name, l.url, l.version, l.run_id, l.rows, l.rejected, l.committed_at, l.generation
+                FROM ledger l JOIN pipelines p ON p.id = l.pipeline_id WHERE p.name = ?
+                AND (l.generation = 0 OR l.generation IN (SELECT generation FROM replacements WHERE state = 'completed'))
+                ORDER BY l.url, l.generation DESC
                 """)
             for name in pipelines {
                 s.bind(1, name)
+                var last: String?
                 while try s.step() {
                     let e = LedgerEntry(pipeline: s.string(0) ?? "", url: s.string(1) ?? "", version: s.string(2) ?? "",
                                         runID: s.int64(3), rows: Int(s.int64(4)), rejected: Int(s.int64(5)), committedAt: s.double(6))
+                    if e.url == last { continue }  // an older generation of the same object
+                    last = e.url
                     result[e.url, default: []].append(e)
                 }
                 s.reset()
@@ -191,7 +204,15 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                         fresh[key] = ids[i]
                     }
                     newKeys[pid] = fresh
-                    try writeSets(part, pid: pid, keyIDs: ids, generation: batch.generation, upsert: upsert)
+                    // Ordinary runs write into each segment's active generation; replace and live into their own.
+                    var active: [Int64: Int64] = [:]
+                    if batch.generation == 0 {
+                        let lineage = try db.prepare("SELECT segment, generation FROM segment_lineage WHERE pipeline_id = ?")
+                        lineage.bind(1, pid)
+                        while try lineage.step() { active[lineage.int64(0)] = lineage.int64(1) }
+                        lineage.reset()
+                    }
+                    try writeSets(part, pid: pid, keyIDs: ids, generation: { active[$0] ?? batch.generation }, upsert: upsert)
                     for o in batch.objects where o.pipelines.contains(part.pipeline.name) {
                         try ledger.bind(1, pid).bind(2, o.object.url).bind(3, batch.generation).bind(4, o.object.version)
                             .bind(5, batch.runID).bind(6, Int64(o.rowsRead)).bind(7, Int64(o.rowsRejected))
@@ -206,7 +227,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// Upserts the entries of one pipeline as partial sets: one row per (window, key, segment), its buckets in
     /// one blob. Entries are grouped in (window, key, segment, bucket) order (sorted here unless they already
     /// are, as `FoldTable.drain` gives them); entries of equal bucket are combined.
-    private func writeSets(_ part: PipelinePartials, pid: Int64, keyIDs ids: [Int64], generation: Int64, upsert: SQLiteStatement) throws {
+    private func writeSets(_ part: PipelinePartials, pid: Int64, keyIDs ids: [Int64], generation: (Int64) -> Int64, upsert: SQLiteStatement) throws {
         let n = part.count
         if n == 0 { return }
         let monoid = part.pipeline.monoid
@@ -270,7 +291,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 }
                 PartialSet.encode(general, monoid: monoid, into: &blob)
             }
-            upsert.bind(1, pid).bind(2, Int64(w.code)).bind(3, ids[Int(key)]).bind(4, segment).bind(5, generation)
+            upsert.bind(1, pid).bind(2, Int64(w.code)).bind(3, ids[Int(key)]).bind(4, segment).bind(5, generation(segment))
                 .bind(6, blob: blob)
             try upsert.runKeepingBindings()
             start = end
@@ -324,7 +345,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     public func committedPipelines(url: String, pipelines: [String]) async throws -> [String] {
         try locked {
             let s = try db.prepare("""
-                SELECT p.name FROM ledger l JOIN pipelines p ON p.id = l.pipeline_id WHERE l.url = ? AND l.generation = 0
+                SELECT DISTINCT p.name FROM ledger l JOIN pipelines p ON p.id = l.pipeline_id WHERE l.url = ?
+                AND (l.generation = 0 OR l.generation IN (SELECT generation FROM replacements WHERE state = 'completed'))
                 """)
             s.bind(1, url)
             var out: [String] = []
@@ -414,7 +436,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             var sql = """
                 SELECT k.key, p.value FROM partial_sets p JOIN keys k ON k.id = p.key_id
                 WHERE p.pipeline_id = ?1 AND p.window = ?2
-                AND p.generation = COALESCE((SELECT l.generation FROM segment_lineage l WHERE l.pipeline_id = p.pipeline_id AND l.segment = p.segment), 0)
+                AND (p.generation = COALESCE((SELECT l.generation FROM segment_lineage l WHERE l.pipeline_id = p.pipeline_id AND l.segment = p.segment), 0)
+                     OR p.generation = \(liveGeneration))
                 """
             if key != nil { sql += " AND k.key = ?3" }
             let s = try db.prepare(sql)
@@ -440,7 +463,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 }
 
-private struct AggregateKey: Hashable {
+struct AggregateKey: Hashable {
     var key: String
     var bucket: Int64
 }

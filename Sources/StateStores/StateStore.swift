@@ -60,7 +60,14 @@ public struct ObjectRecord: Sendable {
     /// Rows at or after the live boundary, left to the live side.
     public var rowsAfterBoundary: Int
     public var seconds: Double
-    public init(object: ObjectVersion, pipelines: [String], rowsRead: Int, rowsRejected: Int, rowsAfterBoundary: Int = 0, seconds: Double) {
+    /// Rows read outside a replace's segments (not folded; not stored in the ledger).
+    public var rowsOutsideRange: Int
+    /// Parquet row groups skipped by their statistics (not stored in the ledger).
+    public var rowGroupsSkipped: Int
+    public init(object: ObjectVersion, pipelines: [String], rowsRead: Int, rowsRejected: Int, rowsAfterBoundary: Int = 0, seconds: Double,
+                rowsOutsideRange: Int = 0, rowGroupsSkipped: Int = 0) {
+        self.rowsOutsideRange = rowsOutsideRange
+        self.rowGroupsSkipped = rowGroupsSkipped
         self.object = object
         self.pipelines = pipelines
         self.rowsRead = rowsRead

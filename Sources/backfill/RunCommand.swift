@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backfill
 import Foundation
+import StateStores
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +30,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Commit a worker's group of objects once it holds this many partial entries.", visibility: .hidden))
     var commitEntries: Int = 4_000_000
 
+    @Flag(help: "Act as the live side: fold only rows at or after each pipeline's boundary, into the live generation (every pipeline needs a boundary).")
+    var liveSide = false
+
     @Option(help: "Seconds an object's lease lasts without a heartbeat; a killed process's objects are taken over after this.")
     var leaseSeconds: Double = 60
 
@@ -46,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
             let runner = try Runner(config: job, store: store, options: RunOptions(
                 concurrency: concurrency ?? RunOptions.availableCPUs, dryRun: dryRun,
                 progress: !quiet && format == .text && isatty(2) == 1, commitEntries: commitEntries,
-                verifyChecksums: !noVerifyChecksums, leaseSeconds: leaseSeconds))
+                verifyChecksums: !noVerifyChecksums, leaseSeconds: leaseSeconds, mode: liveSide ? .live : .run))
             summary = try await runner.run()
         } catch let failed as RunFailed {
             summary = failed.summary
@@ -79,7 +83,7 @@ enum RunSummaryText {
         let rate = s.seconds > 0 ? Int(Double(s.rowsRead) / s.seconds) : 0
         return [
             "\(s.dryRun ? "dry run: " : "")run \(s.runID): objects \(s.objectsCommitted) committed, \(s.objectsAlreadyDone) already done, \(s.objectsFailed) failed (of \(s.objectsTotal))",
-            "rows \(s.rowsRead) read, \(s.rowsRejected) rejected\(s.rowsAfterBoundary > 0 ? ", \(s.rowsAfterBoundary) left to the live side" : "")",
+            "rows \(s.rowsRead) read, \(s.rowsRejected) rejected\(s.boundaries.isEmpty ? "" : ", \(s.rowsAfterBoundary) left to the \(s.mode == "live" ? "backfill" : "live") side (boundary \(s.boundaries.sorted { $0.key < $1.key }.map { "\($0.key) \(formatMillis($0.value))" }.joined(separator: ", ")))")",
             "buckets \(s.bucketsWritten) written in \(s.commits) commit(s); \(String(format: "%.2f", s.seconds)) s, \(rate) rows/s",
         ]
     }
@@ -94,7 +98,8 @@ enum RunSummaryText {
         return """
             {"run_id": \(s.runID), "dry_run": \(s.dryRun), "objects": {"total": \(s.objectsTotal), "committed": \(s.objectsCommitted), \
             "already_done": \(s.objectsAlreadyDone), "failed": \(s.objectsFailed)}, "rows": {"read": \(s.rowsRead), \
-            "rejected": \(s.rowsRejected), "after_boundary": \(s.rowsAfterBoundary)}, "buckets_written": \(s.bucketsWritten), \
+            "rejected": \(s.rowsRejected), "after_boundary": \(s.rowsAfterBoundary), "outside_range": \(s.rowsOutsideRange)}, \
+            "row_groups_skipped": \(s.rowGroupsSkipped), "boundaries": {\(s.boundaries.sorted { $0.key < $1.key }.map { "\(jsonQuote($0.key)): \"\(formatMillis($0.value))\"" }.joined(separator: ", "))}, "buckets_written": \(s.bucketsWritten), \
             "commits": \(s.commits), "seconds": \(String(format: "%.3f", s.seconds)), "failures": \(failures)}
             """
     }

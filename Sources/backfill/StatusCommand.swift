@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backfill
 import Foundation
+import StateStores
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,6 +47,8 @@ struct StatusCommand: AsyncParsableCommand {
                     if let m = r.message, failures.isEmpty { out.line("  \(m)") }
                 }
             }
+            let open = try await s.replacements().filter { $0.state == .inProgress }
+            let boundaries = try await s.boundaries().sorted { $0.key < $1.key }
             let leases = try await s.activeLeases()
             let byWorker = Dictionary(grouping: leases, by: \.worker).sorted { $0.key < $1.key }
             let now = Date().timeIntervalSince1970
@@ -53,9 +56,17 @@ struct StatusCommand: AsyncParsableCommand {
                 let workers = byWorker.map { w, l in
                     "{\"worker\": \(jsonQuote(w)), \"objects_leased\": \(l.count), \"lease_expires_in_s\": \(String(format: "%.1f", (l.map(\.expiresAt).max() ?? now) - now))}"
                 }
-                out.line("{\"workers\": [\(workers.joined(separator: ", "))], \"runs\": [\(items.joined(separator: ", "))]}")
+                out.line("""
+                    {"workers": [\(workers.joined(separator: ", "))], "replacements_in_progress": [\(open.map(ReplacementText.json).joined(separator: ", "))], \
+                    "boundaries": {\(boundaries.map { "\(jsonQuote($0.key)): \"\(formatMillis($0.value))\"" }.joined(separator: ", "))}, \
+                    "runs": [\(items.joined(separator: ", "))]}
+                    """)
             } else {
                 if runs.isEmpty { out.line("no runs recorded in \(store)") }
+                for r in open {
+                    out.line("replace \(r.id) IN PROGRESS on \(r.worker): \(formatMillis(r.from)) to \(formatMillis(r.to)), last heartbeat \(formatSeconds(r.heartbeatAt))")
+                }
+                for (p, at) in boundaries { out.line("boundary of \(p): \(formatMillis(at)) (backfills write before it, the live side after)") }
                 for (w, l) in byWorker {
                     out.line("worker \(w): \(l.count) object(s) leased, lease expires in \(String(format: "%.0f", (l.map(\.expiresAt).max() ?? now) - now)) s")
                 }

@@ -361,8 +361,8 @@ extension DynamoDBStateStore {
 
     // MARK: - Boundaries
 
+    /// Keyed by pipeline name: a boundary may be set before the pipeline's first run registers it.
     public func setBoundary(pipeline: String, at: Int64?) async throws {
-        _ = try await pipelineID(pipeline)
         if let at {
             try await db.putItem(table, ["pk": DynamoValue.s("BOUND"), "sk": DynamoValue.s(pipeline), "at": DynamoValue.n(at)])
         } else {
@@ -477,14 +477,24 @@ extension DynamoDBStateStore {
             let all = try await loadReplacements()
             var keep = Set<SegmentGeneration>()
             var keepLedger = Set<Int64>()
+            let completed = all.filter { $0.state == .completed }
             for r in all {
                 let recent = (r.state == .completed || r.state == .reverted) && max(r.finishedAt ?? 0, r.revertedAt ?? 0) > before
-                if r.state == .completed || r.state == .inProgress || recent { keepLedger.insert(r.generation) }
+                if r.state == .inProgress || recent { keepLedger.insert(r.generation) }
                 guard r.state == .inProgress || recent else { continue }
                 for name in r.pipelines {
                     for s in r.segments { keep.insert(SegmentGeneration(pipeline: name, segment: s, generation: r.generation)) }
                 }
                 keep.formUnion(r.previous)
+            }
+            // Ledger rows also stay for completed replacements still active on some segment, or kept for a revert.
+            let keptGenerations = Set(keep.map(\.generation))
+            for r in completed where !keepLedger.contains(r.generation) {
+                let later = completed.filter { $0.generation > r.generation && $0.overlaps(r) }
+                let activeSomewhere = r.pipelines.contains { p in
+                    r.segments.contains { s in !later.contains { $0.pipelines.contains(p) && $0.segmentFrom <= s && s < $0.segmentTo } }
+                }
+                if activeSomewhere || keptGenerations.contains(r.generation) { keepLedger.insert(r.generation) }
             }
             var partialKeys: [(pk: String, sk: String)] = []
             var ledgerKeys: [(pk: String, sk: String)] = []

@@ -277,15 +277,17 @@ extension PostgresStateStore {
 
     // MARK: - Boundaries
 
+    /// Keyed by pipeline name: a boundary may be set before the pipeline's first run registers it.
     public func setBoundary(pipeline: String, at: Int64?) async throws {
-        let pid = try await pipelineID(pipeline)
         do {
             if let at {
+                let now = Date().timeIntervalSince1970
                 try await client.query("""
-                    INSERT INTO backfill_boundaries(pipeline_id, at) VALUES(\(pid), \(at)) ON CONFLICT (pipeline_id) DO UPDATE SET at = EXCLUDED.at
+                    INSERT INTO backfill_boundaries(pipeline, at, set_at) VALUES(\(pipeline), \(at), \(now))
+                    ON CONFLICT (pipeline) DO UPDATE SET at = EXCLUDED.at, set_at = EXCLUDED.set_at
                     """, logger: logger)
             } else {
-                try await client.query("DELETE FROM backfill_boundaries WHERE pipeline_id = \(pid)", logger: logger)
+                try await client.query("DELETE FROM backfill_boundaries WHERE pipeline = \(pipeline)", logger: logger)
             }
         } catch { throw mapped(error, "set the boundary of '\(pipeline)'") }
     }
@@ -293,10 +295,8 @@ extension PostgresStateStore {
     public func boundaries() async throws -> [String: Int64] {
         var out: [String: Int64] = [:]
         do {
-            let rows = try await client.query("""
-                SELECT p.name, b.at FROM backfill_boundaries b JOIN backfill_pipelines p ON p.id = b.pipeline_id
-                """, logger: logger)
-            for try await (name, at) in rows.decode((String, Int64).self) { out[name] = at }
+            for try await (name, at) in try await client.query("SELECT pipeline, at FROM backfill_boundaries", logger: logger)
+                .decode((String, Int64).self) { out[name] = at }
         } catch { throw mapped(error, "read boundaries") }
         return out
     }
@@ -367,10 +367,8 @@ extension PostgresStateStore {
             let all = try await loadReplacements(conn)
             // What a replacement in progress, or finished (completed/reverted) after `before`, may still need.
             var keepP: [Int64] = [], keepS: [Int64] = [], keepG: [Int64] = []
-            var keepLedger: [Int64] = []
             for r in all {
                 let recent = (r.state == .completed || r.state == .reverted) && max(r.finishedAt ?? 0, r.revertedAt ?? 0) > before
-                if r.state == .completed || r.state == .inProgress || recent { keepLedger.append(r.generation) }
                 guard r.state == .inProgress || recent else { continue }
                 for name in r.pipelines {
                     guard let pid = ids[name] else { continue }
@@ -381,6 +379,17 @@ extension PostgresStateStore {
                     keepP.append(pid); keepS.append(prev.segment); keepG.append(prev.generation)
                 }
             }
+            // Ledger rows stay for generations in progress, recent, or completed and still active or kept somewhere.
+            var activeGenerations = Set<Int64>()
+            for try await g in try await conn.query("SELECT DISTINCT generation FROM backfill_segment_lineage", logger: logger).decode(Int64.self) {
+                activeGenerations.insert(g)
+            }
+            let kept = Set(keepG)
+            let keepLedger = all.filter { r in
+                let recent = (r.state == .completed || r.state == .reverted) && max(r.finishedAt ?? 0, r.revertedAt ?? 0) > before
+                return r.state == .inProgress || recent
+                    || (r.state == .completed && (activeGenerations.contains(r.generation) || kept.contains(r.generation)))
+            }.map(\.generation)
             var b = PostgresBindings()
             b.append(keepP); b.append(keepS); b.append(keepG)
             var dropped: [SegmentGeneration] = []

@@ -110,7 +110,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                 message text)
             """,
             "CREATE INDEX backfill_replacements_state ON backfill_replacements(state)",
-            "CREATE TABLE backfill_boundaries(pipeline_id bigint PRIMARY KEY, at bigint NOT NULL)",
+            "CREATE TABLE backfill_boundaries(pipeline text PRIMARY KEY, at bigint NOT NULL, set_at double precision NOT NULL)",
             "CREATE INDEX backfill_partials_generation ON backfill_partials(generation, pipeline_id, segment) WHERE generation <> 0",
         ],
     ]

@@ -296,9 +296,10 @@ extension SQLiteStateStore {
                     remaining.bind(1, r.generation)
                     let hasPartials = try remaining.step()
                     remaining.reset()
+                    // Superseded everywhere, and not kept for a recent replacement's revert (that would make it active again).
                     let superseded = r.state == .completed && r.pipelines.allSatisfy { name in
                         r.segments.allSatisfy { active[pipelineIDs[name] ?? -1]?[$0] != r.generation }
-                    }
+                    } && !pinned.contains { $0.generation == r.generation }
                     if r.state == .reverted || r.state == .failed || superseded {
                         try deleteLedger.bind(1, r.generation).run()
                         result.ledgerRows += db.changes

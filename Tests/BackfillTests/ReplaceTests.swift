@@ -55,9 +55,11 @@ enum TestStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable 
         return e
     }
 
-    /// moto copies the whole table per transaction: DynamoDB runs use two hours around the corrected day's start.
+    /// moto deep-copies the table for every transaction (and its memory grows with them): DynamoDB runs use one
+    /// file of the hour before the corrected day and one of its first hour.
     var partitions: [String]? {
-        self == .dynamodb ? ["year=2026/month=5/day=8/hour=23", "year=2026/month=5/day=9/hour=0"] : nil
+        self == .dynamodb ? ["year=2026/month=5/day=8/hour=23/part-00000-cbd62ac4-a3eb-4ef1-bb25-03ca736a2a3e.c000.snappy.parquet",
+                             "year=2026/month=5/day=9/hour=0/part-00000-cbd62ac4-a3eb-4ef1-bb25-03ca736a2a3e.c000.snappy.parquet"] : nil
     }
     var concurrency: Int { self == .dynamodb ? 1 : 2 }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backfill
 import Foundation
+import StateStores
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,9 +33,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds an object's lease lasts without a heartbeat; a killed process's objects are taken over after this.")
     var leaseSeconds: Double = 60
 
+    @Option(help: ArgumentHelp(
+        "Cap this process's commits at N write units per second (token bucket shared by its workers).",
+        discussion: "A unit is 2 per item and KB of a DynamoDB transactional write, or one partial row for SQLite and PostgreSQL. `backfill throttle` sets a store-wide cap that running jobs follow too; the smaller applies.",
+        valueName: "N"))
+    var maxWriteUnits: Double?
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
+        if let maxWriteUnits, !(maxWriteUnits > 0 && maxWriteUnits <= WriteRateSetting.maximum) {
+            throw ValidationError("--max-write-units must be a number of write units per second above 0 (to pause, use `backfill throttle --store URL 0`)")
+        }
         guard format == .text || format == .json else { throw ValidationError("--format must be text or json") }
     }
 
@@ -46,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
             let runner = try Runner(config: job, store: store, options: RunOptions(
                 concurrency: concurrency ?? RunOptions.availableCPUs, dryRun: dryRun,
                 progress: !quiet && format == .text && isatty(2) == 1, commitEntries: commitEntries,
-                verifyChecksums: !noVerifyChecksums, leaseSeconds: leaseSeconds))
+                verifyChecksums: !noVerifyChecksums, leaseSeconds: leaseSeconds, maxWriteUnits: maxWriteUnits))
             summary = try await runner.run()
         } catch let failed as RunFailed {
             summary = failed.summary
@@ -77,11 +87,18 @@ struct RunCommand: AsyncParsableCommand {
 enum RunSummaryText {
     static func lines(_ s: RunSummary) -> [String] {
         let rate = s.seconds > 0 ? Int(Double(s.rowsRead) / s.seconds) : 0
-        return [
+        var lines = [
             "\(s.dryRun ? "dry run: " : "")run \(s.runID): objects \(s.objectsCommitted) committed, \(s.objectsAlreadyDone) already done, \(s.objectsFailed) failed (of \(s.objectsTotal))",
             "rows \(s.rowsRead) read, \(s.rowsRejected) rejected\(s.rowsAfterBoundary > 0 ? ", \(s.rowsAfterBoundary) left to the live side" : "")",
             "buckets \(s.bucketsWritten) written in \(s.commits) commit(s); \(String(format: "%.2f", s.seconds)) s, \(rate) rows/s",
         ]
+        if let w = s.writeRequests {
+            lines.append("DynamoDB write requests \(w)\(s.writeRequestsPerRow.map { String(format: ", %.4f per source row", $0) } ?? "")")
+        }
+        if s.pacedSeconds >= 0.01 {
+            lines.append("write rate limited: commits waited \(String(format: "%.2f", s.pacedSeconds)) s in all for \(s.writeUnits) write units")
+        }
+        return lines
     }
 
     static func json(_ s: RunSummary) -> String {
@@ -95,7 +112,10 @@ enum RunSummaryText {
             {"run_id": \(s.runID), "dry_run": \(s.dryRun), "objects": {"total": \(s.objectsTotal), "committed": \(s.objectsCommitted), \
             "already_done": \(s.objectsAlreadyDone), "failed": \(s.objectsFailed)}, "rows": {"read": \(s.rowsRead), \
             "rejected": \(s.rowsRejected), "after_boundary": \(s.rowsAfterBoundary)}, "buckets_written": \(s.bucketsWritten), \
-            "commits": \(s.commits), "seconds": \(String(format: "%.3f", s.seconds)), "failures": \(failures)}
+            "commits": \(s.commits), "seconds": \(String(format: "%.3f", s.seconds)), \
+            "write_requests": \(s.writeRequests.map(String.init) ?? "null"), \
+            "write_requests_per_row": \(s.writeRequestsPerRow.map { String(format: "%.6f", $0) } ?? "null"), \
+            "write_units": \(s.writeUnits), "paced_seconds": \(String(format: "%.3f", s.pacedSeconds)), "failures": \(failures)}
             """
     }
 }

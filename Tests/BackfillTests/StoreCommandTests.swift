@@ -33,15 +33,15 @@ import Testing
         let url = "sqlite:\(dir)/s.sqlite"
         guard let first = try backfill(["store", "init", url]) else { return }
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("SQLite \(dir)/s.sqlite: created file \(dir)/s.sqlite, table "), first.stdout)
-        #expect(first.stdout.contains("table settings") && first.stdout.contains("schema version 0 -> "), first.stdout)
+        #expect(first.stdout.contains("SQLite \(dir)/s.sqlite: created file \(dir)/s.sqlite, table "), "\(first.stdout)")
+        #expect(first.stdout.contains("table settings") && first.stdout.contains("schema version 0 -> "), "\(first.stdout)")
         let second = try json(try #require(try backfill(["store", "init", url, "--format", "json"])).stdout)
         #expect(second["kind"] as? String == "sqlite" && (second["created"] as? [String])?.isEmpty == true)
         #expect((second["existing"] as? [String])?.contains("table settings") == true)
         let version = second["schema_version"] as? [String: Int]
         #expect(version?["before"] == version?["after"] && (version?["after"] ?? 0) >= 3)
         let text = try #require(try backfill(["store", "init", url]))
-        #expect(text.stdout.contains("nothing to create"), text.stdout)
+        #expect(text.stdout.contains("nothing to create"), "\(text.stdout)")
     }
 
     @Test func storeInitOnDynamoDBCreatesTheTableThenReportsIt() throws {
@@ -56,8 +56,8 @@ import Testing
         let url = "dynamodb://\(table)?region=us-east-1&endpoint=\(endpoint)"
         guard let first = try backfill(["store", "init", url], environment: aws) else { return }
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("DynamoDB \(table): created table \(table)"), first.stdout)
-        #expect(first.stdout.contains("PAY_PER_REQUEST") && first.stdout.contains("status ACTIVE"), first.stdout)
+        #expect(first.stdout.contains("DynamoDB \(table): created table \(table)"), "\(first.stdout)")
+        #expect(first.stdout.contains("PAY_PER_REQUEST") && first.stdout.contains("status ACTIVE"), "\(first.stdout)")
         let again = try #require(try backfill(["store", "init", url, "--format", "json"], environment: aws))
         #expect(again.status == 0, "\(again.stderr)")
         let report = try json(again.stdout)
@@ -72,9 +72,9 @@ import Testing
         let dir = try Paths.temp("throttle-cli")
         let url = "sqlite:\(dir)/s.sqlite"
         guard let none = try backfill(["throttle", "--store", url]) else { return }
-        #expect(none.status == 0 && none.stdout.contains("no write rate cap"), none.stdout + none.stderr)
+        #expect(none.status == 0 && none.stdout.contains("no write rate cap"), "\(none.stdout)\(none.stderr)")
         let set = try #require(try backfill(["throttle", "--store", url, "1500"]))
-        #expect(set.status == 0 && set.stdout.contains("write rate cap 1500 write units/s"), set.stdout)
+        #expect(set.status == 0 && set.stdout.contains("write rate cap 1500 write units/s"), "\(set.stdout)")
         let shown = try json(try #require(try backfill(["throttle", "--store", url, "--format", "json"])).stdout)
         #expect(shown["max_write_units"] as? Int == 1500 && shown["paused"] as? Bool == false && shown["set_at"] is String)
         let cleared = try #require(try backfill(["throttle", "--store", url, "--clear", "--format", "json"]))
@@ -97,6 +97,6 @@ import Testing
     func helpIsThere(_ command: [String]) throws {
         guard let r = try backfill(command + ["--help"]) else { return }
         #expect(r.status == 0)
-        #expect(r.stdout.contains("USAGE: backfill \(command.joined(separator: " "))"), r.stdout)
+        #expect(r.stdout.contains("USAGE: backfill \(command.joined(separator: " "))"), "\(r.stdout)")
     }
 }

@@ -5,7 +5,7 @@ import Testing
 /// The write rate token bucket, on a fake clock: no sleeping, no timed assertions.
 @Suite struct TokenBucketTests {
     @Test func startsFullThenReleasesAtTheRate() {
-        var b = TokenBucket(rate: 100, burstSeconds: 1, now: 0)
+        let b = Box(rate: 100, burstSeconds: 1, now: 0)
         #expect(b.burst == 100)
         let first = b.reserve(100, now: 0)
         #expect(b.isReady(first, now: 0), "a full bucket grants its burst at once")
@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func idleTimeBanksAtMostTheBurst() {
-        var b = TokenBucket(rate: 10, burstSeconds: 2, now: 0)
+        let b = Box(rate: 10, burstSeconds: 2, now: 0)
         _ = b.reserve(20, now: 0)  // empties it
         let t = b.reserve(25, now: 1000)  // 1000 s idle, but only 20 banked
         #expect(!b.isReady(t, now: 1000))
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func requestsAreServedInOrder() {
-        var b = TokenBucket(rate: 10, burstSeconds: 1, now: 0)
+        let b = Box(rate: 10, burstSeconds: 1, now: 0)
         _ = b.reserve(10, now: 0)
         let big = b.reserve(100, now: 0)
         let small = b.reserve(1, now: 0)
@@ -39,7 +39,7 @@ import Testing
         // burst + rate * t.
         var rng = SystemRandomNumberGenerator()
         let rate = 250.0
-        var b = TokenBucket(rate: rate, burstSeconds: 1, now: 0)
+        let b = Box(rate: rate, burstSeconds: 1, now: 0)
         var waiting: [(ticket: Double, units: Int)] = []
         var granted = 0.0
         var now = 0.0
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func zeroPausesEvenEmptyRequestsAndResumes() {
-        var b = TokenBucket(rate: 100, burstSeconds: 1, now: 0)
+        let b = Box(rate: 100, burstSeconds: 1, now: 0)
         b.setRate(0, now: 0)
         let nothing = b.reserve(0, now: 0)
         let some = b.reserve(10, now: 0)
@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func rateChangesApplyFromThen() {
-        var b = TokenBucket(rate: 10, burstSeconds: 1, now: 0)
+        let b = Box(rate: 10, burstSeconds: 1, now: 0)
         _ = b.reserve(10, now: 0)
         let t = b.reserve(100, now: 0)
         #expect(!b.isReady(t, now: 5))  // 50 released at 10/s
@@ -88,21 +88,34 @@ import Testing
     }
 
     @Test func hugeRequestsAndBackwardClocksAreHarmless() {
-        var b = TokenBucket(rate: 1, burstSeconds: 1, now: 100)
+        let b = Box(rate: 1, burstSeconds: 1, now: 100)
         let huge = b.reserve(Int.max, now: 100)
         #expect(!b.isReady(huge, now: 1e9))
         #expect((b.secondsUntilReady(huge) ?? 0) > 1e15)
         b.cancel(Int.max, now: 1e9)
         #expect(b.available <= b.burst, "a cancelled request gives its units back, never more than a full bucket")
-        var c = TokenBucket(rate: 1, burstSeconds: 1, now: 100)
+        let c = Box(rate: 1, burstSeconds: 1, now: 100)
         _ = c.reserve(1, now: 100)
         let next = c.reserve(1, now: 50)  // the clock stepped back
         #expect(!c.isReady(next, now: 60))
         #expect(c.isReady(next, now: 101))
-        var d = TokenBucket(rate: 5, now: 0)
+        let d = Box(rate: 5, now: 0)
         let negative = d.reserve(-100, now: 0)
         #expect(d.isReady(negative, now: 0) && d.available == 5, "negative sizes count as 0")
     }
+}
+
+/// A token bucket behind a reference, so `#expect` can call its mutating methods.
+final class Box {
+    var bucket: TokenBucket
+    init(rate: Double?, burstSeconds: Double = 1, now: Double) { bucket = TokenBucket(rate: rate, burstSeconds: burstSeconds, now: now) }
+    var burst: Double { bucket.burst }
+    var available: Double { bucket.available }
+    func reserve(_ units: Int, now: Double) -> Double { bucket.reserve(units, now: now) }
+    func isReady(_ ticket: Double, now: Double) -> Bool { bucket.isReady(ticket, now: now) }
+    func secondsUntilReady(_ ticket: Double) -> Double? { bucket.secondsUntilReady(ticket) }
+    func cancel(_ units: Int, now: Double) { bucket.cancel(units, now: now) }
+    func setRate(_ rate: Double?, now: Double) { bucket.setRate(rate, now: now) }
 }
 
 /// A clock that only moves when a fake sleep moves it.

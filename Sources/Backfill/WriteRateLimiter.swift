@@ -71,14 +71,14 @@ public struct TokenBucket: Sendable {
         released = min(released + Double(max(units, 0)), reserved + burst)
     }
 
-    /// Changes the rate from `now` on; what was released at the old rate stays released. Leaving "unlimited" starts
-    /// with a full bucket and no debt.
+    /// Changes the rate from `now` on; what was released at the old rate stays released (at most the new burst).
+    /// Leaving "unlimited" starts with a full bucket and no debt.
     public mutating func setRate(_ newRate: Double?, now: Double) {
         advance(to: now)
         let wasUnlimited = rate == nil
         rate = newRate.map { max(0, $0) }
         if wasUnlimited { released = reserved + burst }
-        released = min(released, reserved + burst)
+        if rate != 0 { released = min(released, reserved + burst) }  // a pause keeps what was banked
     }
 }
 

@@ -75,6 +75,8 @@ public struct RunSummary: Sendable {
     /// Write requests the store sent during the run (DynamoDB: every write API call, retries included); nil for
     /// stores that do not count them.
     public var writeRequests: Int?
+    /// The same by API call (TransactWriteItems, PutItem, UpdateItem, BatchWriteItem, DeleteItem).
+    public var writeRequestsByOperation: [String: Int] = [:]
     /// Write units the commits were paced for, and the seconds commits spent waiting (summed over workers).
     public var writeUnits = 0
     public var pacedSeconds = 0.0
@@ -129,6 +131,7 @@ public final class Runner: @unchecked Sendable {
         let began = Date()
         let counter = store as? any WriteRequestCounting
         let writesBefore = counter?.writeRequestsSent
+        let writesByOperationBefore = counter?.writeRequestsByOperation ?? [:]
         try await store.migrate()
         try await store.register(definitions)
         // Write pacing: this run's cap and the store's setting, read now (a paused store starts paused) and polled.
@@ -213,7 +216,13 @@ public final class Runner: @unchecked Sendable {
             try? await store.finishRun(record)
         }
         ratePoller?.cancel()
-        if let counter, let writesBefore { summary.writeRequests = counter.writeRequestsSent - writesBefore }
+        if let counter, let writesBefore {
+            summary.writeRequests = counter.writeRequestsSent - writesBefore
+            summary.writeRequestsByOperation = counter.writeRequestsByOperation.reduce(into: [:]) { out, e in
+                    let n = e.value - (writesByOperationBefore[e.key] ?? 0)
+                    if n > 0 { out[e.key] = n }
+                }
+        }
         (summary.writeUnits, summary.pacedSeconds) = limiter.totals
         if let runError { throw RunFailed(summary: summary, underlying: runError) }
         return summary

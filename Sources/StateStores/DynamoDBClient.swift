@@ -107,6 +107,7 @@ final class DynamoDBClient: @unchecked Sendable {
     private let lock = NSLock()
     private var isShutDown = false
     private var writesSent = 0
+    private var writesByOperation: [String: Int] = [:]
 
     /// The write API calls counted by `writeRequestsSent`.
     static let writeOperations: Set<String> = ["TransactWriteItems", "PutItem", "UpdateItem", "BatchWriteItem", "DeleteItem"]
@@ -114,6 +115,8 @@ final class DynamoDBClient: @unchecked Sendable {
     /// Write requests sent so far (TransactWriteItems, PutItem, UpdateItem, BatchWriteItem, DeleteItem), every
     /// attempt counted: what DynamoDB bills and throttles per request.
     var writeRequestsSent: Int { lock.withLock { writesSent } }
+    /// The same, by API call.
+    var writeRequestsByOperation: [String: Int] { lock.withLock { writesByOperation } }
 
     /// Shuts the HTTP client down (once).
     func shutdown() async throws {
@@ -145,7 +148,12 @@ final class DynamoDBClient: @unchecked Sendable {
         let isWrite = Self.writeOperations.contains(operation)
         while true {
             attempt += 1
-            if isWrite { lock.withLock { writesSent += 1 } }
+            if isWrite {
+                lock.withLock {
+                    writesSent += 1
+                    writesByOperation[operation, default: 0] += 1
+                }
+            }
             do {
                 var request = HTTPClientRequest(url: endpoint)
                 request.method = .POST

@@ -93,6 +93,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
     /// Write requests this store's client sent so far (every attempt of TransactWriteItems, PutItem, UpdateItem,
     /// BatchWriteItem and DeleteItem).
     public var writeRequestsSent: Int { db.writeRequestsSent }
+    public var writeRequestsByOperation: [String: Int] { db.writeRequestsByOperation }
 
     /// Shuts the HTTP client down. Idempotent.
     public func shutdown() async {

@@ -74,4 +74,6 @@ public struct StoreInitReport: Sendable, Equatable {
 /// BatchWriteItem and DeleteItem request, retries included).
 public protocol WriteRequestCounting: Sendable {
     var writeRequestsSent: Int { get }
+    /// The same, by API call ("TransactWriteItems": 12, ...).
+    var writeRequestsByOperation: [String: Int] { get }
 }

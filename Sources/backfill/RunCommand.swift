@@ -93,7 +93,8 @@ enum RunSummaryText {
             "buckets \(s.bucketsWritten) written in \(s.commits) commit(s); \(String(format: "%.2f", s.seconds)) s, \(rate) rows/s",
         ]
         if let w = s.writeRequests {
-            lines.append("DynamoDB write requests \(w)\(s.writeRequestsPerRow.map { String(format: ", %.4f per source row", $0) } ?? "")")
+            let parts = s.writeRequestsByOperation.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            lines.append("DynamoDB write requests \(w)\(parts.isEmpty ? "" : " (\(parts))")\(s.writeRequestsPerRow.map { String(format: ", %.4f per source row", $0) } ?? "")")
         }
         if s.pacedSeconds >= 0.01 {
             lines.append("write rate limited: commits waited \(String(format: "%.2f", s.pacedSeconds)) s in all for \(s.writeUnits) write units")
@@ -114,6 +115,7 @@ enum RunSummaryText {
             "rejected": \(s.rowsRejected), "after_boundary": \(s.rowsAfterBoundary)}, "buckets_written": \(s.bucketsWritten), \
             "commits": \(s.commits), "seconds": \(String(format: "%.3f", s.seconds)), \
             "write_requests": \(s.writeRequests.map(String.init) ?? "null"), \
+            "write_requests_by_operation": {\(s.writeRequestsByOperation.sorted { $0.key < $1.key }.map { "\(jsonQuote($0.key)): \($0.value)" }.joined(separator: ", "))}, \
             "write_requests_per_row": \(s.writeRequestsPerRow.map { String(format: "%.6f", $0) } ?? "null"), \
             "write_units": \(s.writeUnits), "paced_seconds": \(String(format: "%.3f", s.pacedSeconds)), "failures": \(failures)}
             """

@@ -219,9 +219,9 @@ public final class Runner: @unchecked Sendable {
         if let counter, let writesBefore {
             summary.writeRequests = counter.writeRequestsSent - writesBefore
             summary.writeRequestsByOperation = counter.writeRequestsByOperation.reduce(into: [:]) { out, e in
-                    let n = e.value - (writesByOperationBefore[e.key] ?? 0)
-                    if n > 0 { out[e.key] = n }
-                }
+                let n = e.value - (writesByOperationBefore[e.key] ?? 0)
+                if n > 0 { out[e.key] = n }
+            }
         }
         (summary.writeUnits, summary.pacedSeconds) = limiter.totals
         if let runError { throw RunFailed(summary: summary, underlying: runError) }

@@ -28,11 +28,18 @@ public struct RunOptions: Sendable {
     public var mode: RunMode = .run
     /// Live boundaries by pipeline; nil reads them from the store (verify passes the real store's).
     public var boundaries: [String: Int64]?
+    /// Caps this process's commits at this many write units per second (what a unit is depends on the store, see
+    /// `StateStores/WriteRate.swift`); nil: no cap of its own. The store's setting (`backfill throttle`) also applies.
+    public var maxWriteUnits: Double?
+    /// How often the store's write rate setting is read while the run goes on.
+    public var ratePollSeconds: Double
 
     public init(concurrency: Int = RunOptions.availableCPUs, dryRun: Bool = false, progress: Bool = false,
                 commitEntries: Int = 4_000_000, commitSeconds: Double = 15, verifyChecksums: Bool = true,
-                leaseSeconds: Double = 60, mode: RunMode = .run) {
+                leaseSeconds: Double = 60, maxWriteUnits: Double? = nil, ratePollSeconds: Double = 1, mode: RunMode = .run) {
         self.mode = mode
+        self.maxWriteUnits = maxWriteUnits
+        self.ratePollSeconds = ratePollSeconds
         self.leaseSeconds = leaseSeconds
         self.concurrency = concurrency
         self.dryRun = dryRun
@@ -129,6 +136,20 @@ public struct RunSummary: Sendable {
     public var seconds = 0.0
     public var failures: [String] = []
     public var dryRun = false
+    /// Write requests the store sent during the run (DynamoDB: every write API call, retries included); nil for
+    /// stores that do not count them.
+    public var writeRequests: Int?
+    /// The same by API call (TransactWriteItems, PutItem, UpdateItem, BatchWriteItem, DeleteItem).
+    public var writeRequestsByOperation: [String: Int] = [:]
+    /// Write units the commits were paced for, and the seconds commits spent waiting (summed over workers).
+    public var writeUnits = 0
+    public var pacedSeconds = 0.0
+
+    /// Write requests per source row read; nil when not counted or no row was read.
+    public var writeRequestsPerRow: Double? {
+        guard let writeRequests, rowsRead > 0 else { return nil }
+        return Double(writeRequests) / Double(rowsRead)
+    }
 
     public var succeeded: Bool { objectsFailed == 0 && failures.isEmpty }
 }
@@ -174,6 +195,9 @@ public final class Runner: @unchecked Sendable {
     /// Runs the whole job.
     public func run() async throws -> RunSummary {
         let began = Date()
+        let counter = store as? any WriteRequestCounting
+        let writesBefore = counter?.writeRequestsSent
+        let writesByOperationBefore = counter?.writeRequestsByOperation ?? [:]
         try await store.migrate()
         try await store.register(definitions)
         let boundaries: [String: Int64]
@@ -182,6 +206,17 @@ public final class Runner: @unchecked Sendable {
         if options.mode.isLive, let missing = config.pipelines.first(where: { boundaries[$0.name] == nil }) {
             throw RunError("pipeline '\(missing.name)' has no live boundary; the live side writes only at or after one (backfill boundary set)")
         }
+        // Write pacing: this run's cap and the store's setting, read now (a paused store starts paused) and polled.
+        let limiter = WriteRateLimiter(maxWriteUnits: options.maxWriteUnits)
+        if !options.dryRun { limiter.setStoreRate(try await store.writeRateLimit()?.unitsPerSecond) }
+        let ratePoller = options.dryRun ? nil : Task { [store, options] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(max(options.ratePollSeconds, 0.05) * 1_000_000_000))
+                // A failed read keeps the rate in force; the next poll tries again.
+                do { limiter.setStoreRate(try await store.writeRateLimit()?.unitsPerSecond) } catch {}
+            }
+        }
+        defer { ratePoller?.cancel() }
         let plan: RunPlan
         do {
             plan = try await RunPlan.make(config: config, store: store, sources: sources, mode: options.mode)
@@ -231,7 +266,7 @@ public final class Runner: @unchecked Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for w in 0..<workerCount {
-                    group.addTask { try await self.worker(w, queue: queue, progress: progress, summary: shared, runID: runID) }
+                    group.addTask { try await self.worker(w, queue: queue, progress: progress, summary: shared, runID: runID, pacer: limiter) }
                 }
                 try await group.waitForAll()
             }
@@ -265,12 +300,22 @@ public final class Runner: @unchecked Sendable {
             record.message = summary.failures.first
             try? await store.finishRun(record)
         }
+        ratePoller?.cancel()
+        if let counter, let writesBefore {
+            summary.writeRequests = counter.writeRequestsSent - writesBefore
+            summary.writeRequestsByOperation = counter.writeRequestsByOperation.reduce(into: [:]) { out, e in
+                let n = e.value - (writesByOperationBefore[e.key] ?? 0)
+                if n > 0 { out[e.key] = n }
+            }
+        }
+        (summary.writeUnits, summary.pacedSeconds) = limiter.totals
         if let runError { throw RunFailed(summary: summary, underlying: runError) }
         return summary
     }
 
     /// One worker: takes objects from the queue, folds them into its own tables, commits its groups.
-    private func worker(_ index: Int, queue: WorkQueue, progress: Progress, summary: SharedSummary, runID: Int64) async throws {
+    private func worker(_ index: Int, queue: WorkQueue, progress: Progress, summary: SharedSummary, runID: Int64,
+                        pacer: WriteRateLimiter) async throws {
         var tables = makeTables()
         var group: [(PlannedObject, ObjectRecord)] = []
         var lastCommit = Date()
@@ -293,7 +338,7 @@ public final class Runner: @unchecked Sendable {
             let entries = partials.reduce(0) { $0 + $1.count }
             if !options.dryRun {
                 try await store.commit(CommitBatch(runID: runID, pipelines: partials, objects: group.map(\.1),
-                                                   generation: options.mode.generation))
+                                                   generation: options.mode.generation, pacer: pacer))
             }
             summary.committed(objects: group.map(\.1), buckets: entries)
             if !useLeases, !options.dryRun, let n = Runner.crashAfterCommits, summary.snapshot().objectsCommitted >= n {

@@ -106,6 +106,17 @@ final class DynamoDBClient: @unchecked Sendable {
 
     private let lock = NSLock()
     private var isShutDown = false
+    private var writesSent = 0
+    private var writesByOperation: [String: Int] = [:]
+
+    /// The write API calls counted by `writeRequestsSent`.
+    static let writeOperations: Set<String> = ["TransactWriteItems", "PutItem", "UpdateItem", "BatchWriteItem", "DeleteItem"]
+
+    /// Write requests sent so far (TransactWriteItems, PutItem, UpdateItem, BatchWriteItem, DeleteItem), every
+    /// attempt counted: what DynamoDB bills and throttles per request.
+    var writeRequestsSent: Int { lock.withLock { writesSent } }
+    /// The same, by API call.
+    var writeRequestsByOperation: [String: Int] { lock.withLock { writesByOperation } }
 
     /// Shuts the HTTP client down (once).
     func shutdown() async throws {
@@ -134,8 +145,15 @@ final class DynamoDBClient: @unchecked Sendable {
 
     private func send(_ operation: String, _ payload: [UInt8]) async throws -> [UInt8] {
         var attempt = 0
+        let isWrite = Self.writeOperations.contains(operation)
         while true {
             attempt += 1
+            if isWrite {
+                lock.withLock {
+                    writesSent += 1
+                    writesByOperation[operation, default: 0] += 1
+                }
+            }
             do {
                 var request = HTTPClientRequest(url: endpoint)
                 request.method = .POST
@@ -188,9 +206,28 @@ final class DynamoDBClient: @unchecked Sendable {
 
     // MARK: - Operations
 
-    /// Creates the table (pk/sk strings, on-demand billing) unless it exists; waits until it is ACTIVE.
-    func createTableIfMissing(_ table: String) async throws {
-        if try await describeTableStatus(table) == nil {
+    /// What DescribeTable says about a table.
+    struct TableDescription: Sendable {
+        var status: String
+        /// (attribute, key type, attribute type) in key schema order, e.g. ("pk", "HASH", "S").
+        var keySchema: [(name: String, keyType: String, type: String)]
+        /// PAY_PER_REQUEST or PROVISIONED (absent in old answers: PROVISIONED).
+        var billingMode: String
+
+        /// "pk (S, HASH), sk (S, RANGE)".
+        var keySchemaText: String { keySchema.map { "\($0.name) (\($0.type), \($0.keyType))" }.joined(separator: ", ") }
+        /// Whether the key schema is ours: string `pk` hash key, string `sk` range key.
+        var hasBackfillKeys: Bool {
+            keySchema.count == 2 && keySchema[0] == ("pk", "HASH", "S") && keySchema[1] == ("sk", "RANGE", "S")
+        }
+    }
+
+    /// Creates the table (pk/sk strings, on-demand billing) unless it exists, and waits until it is ACTIVE. Returns
+    /// whether this call created it and the table's description. An existing table with another key schema is an error.
+    @discardableResult
+    func createTableIfMissing(_ table: String) async throws -> (created: Bool, table: TableDescription) {
+        var created = false
+        if try await describeTable(table) == nil {
             do {
                 _ = try await call("CreateTable", [
                     "TableName": table,
@@ -198,23 +235,40 @@ final class DynamoDBClient: @unchecked Sendable {
                     "KeySchema": [["AttributeName": "pk", "KeyType": "HASH"], ["AttributeName": "sk", "KeyType": "RANGE"]],
                     "BillingMode": "PAY_PER_REQUEST",
                 ])
-            } catch let e as DynamoDBError where e.code == "ResourceInUseException" {}
+                created = true
+            } catch let e as DynamoDBError where e.code == "ResourceInUseException" {}  // created concurrently
         }
         for _ in 0..<600 {
-            if try await describeTableStatus(table) == "ACTIVE" { return }
+            if let d = try await describeTable(table), d.status == "ACTIVE" {
+                guard d.hasBackfillKeys else {
+                    throw DynamoDBError(code: "IncompatibleTable", message: "table \(table) exists with key schema \(d.keySchemaText); Backfill needs pk (S, HASH), sk (S, RANGE): use another table name", operation: "DescribeTable")
+                }
+                return (created, d)
+            }
             try await Task.sleep(nanoseconds: 500_000_000)
         }
-        throw DynamoDBError(code: "Timeout", message: "table \(table) did not become ACTIVE", operation: "CreateTable")
+        throw DynamoDBError(code: "Timeout", message: "table \(table) did not become ACTIVE within 300 s", operation: "CreateTable")
     }
 
-    /// The table's status, nil when it does not exist.
-    func describeTableStatus(_ table: String) async throws -> String? {
+    /// The table's description, nil when it does not exist.
+    func describeTable(_ table: String) async throws -> TableDescription? {
+        let r: DynamoItem
         do {
-            let r = try await call("DescribeTable", ["TableName": table])
-            return ((r["Table"] as? [String: Any])?["TableStatus"] as? String) ?? "ACTIVE"
+            r = try await call("DescribeTable", ["TableName": table])
         } catch let e as DynamoDBError where e.code == "ResourceNotFoundException" {
             return nil
         }
+        let t = r["Table"] as? [String: Any] ?? [:]
+        var types: [String: String] = [:]
+        for a in t["AttributeDefinitions"] as? [[String: Any]] ?? [] {
+            if let n = a["AttributeName"] as? String { types[n] = a["AttributeType"] as? String ?? "?" }
+        }
+        let keys = (t["KeySchema"] as? [[String: Any]] ?? []).map { k -> (name: String, keyType: String, type: String) in
+            let n = k["AttributeName"] as? String ?? "?"
+            return (n, k["KeyType"] as? String ?? "?", types[n] ?? "?")
+        }
+        let billing = ((t["BillingModeSummary"] as? [String: Any])?["BillingMode"] as? String) ?? "PROVISIONED"
+        return TableDescription(status: t["TableStatus"] as? String ?? "ACTIVE", keySchema: keys, billingMode: billing)
     }
 
     func putItem(_ table: String, _ item: DynamoItem, condition: String? = nil, names: [String: String] = [:],
@@ -224,6 +278,16 @@ final class DynamoDBClient: @unchecked Sendable {
         if !names.isEmpty { body["ExpressionAttributeNames"] = names }
         if !values.isEmpty { body["ExpressionAttributeValues"] = values }
         _ = try await call("PutItem", body)
+    }
+
+    /// DeleteItem, optionally conditional.
+    func deleteItem(_ table: String, pk: String, sk: String, condition: String? = nil, names: [String: String] = [:],
+                    values: [String: Any] = [:]) async throws {
+        var body: [String: Any] = ["TableName": table, "Key": ["pk": DynamoValue.s(pk), "sk": DynamoValue.s(sk)]]
+        if let condition { body["ConditionExpression"] = condition }
+        if !names.isEmpty { body["ExpressionAttributeNames"] = names }
+        if !values.isEmpty { body["ExpressionAttributeValues"] = values }
+        _ = try await call("DeleteItem", body)
     }
 
     func getItem(_ table: String, pk: String, sk: String) async throws -> DynamoItem? {

@@ -23,6 +23,8 @@ import ObjectStore
 /// | chunk ledger    | `CH#<group id>`         | `C#<chunk index>`                            | `run`, `at` |
 /// | run             | `RUN`                   | id, 20 digits                                | the `RunRecord` fields |
 /// | failure         | `F#<run id>`            | a UUID                                       | `url`, `error`, `at` |
+/// | object lease    | `LEASE`                 | `U#<url>` (`H#<sha-256 of the url>` over 1000 bytes) | `url`, `worker`, `expires` (epoch s) |
+/// | setting         | `META`                  | `SETTING#max_write_units`                    | `v` (write units/s; 0 = paused), `at` |
 ///
 /// `<keypart>` is `K#<key>`, or `H#<sha-256 of the key>` for keys over 400 bytes (sort keys are limited to
 /// 1 KiB); the key itself is always in `k`. Buckets and segments in sort keys are 16 hex digits of the value with
@@ -44,7 +46,14 @@ import ObjectStore
 /// Integer sums and counts `ADD` in place, guarded against 64-bit overflow and stored non-integers by the
 /// condition; every other partial is read (consistently), combined in Swift and written back compare-and-swap on
 /// its `ver` attribute; a lost race re-reads and retries the chunk.
-public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
+///
+/// Leases (several processes sharing one job) are single-item conditional writes: taking one is a PutItem with
+/// `attribute_not_exists(pk) OR expires < :now OR worker = :me`; renewing and releasing are conditional on
+/// `worker = :me`, so a worker whose lease expired and was taken over cannot touch the new holder's lease.
+///
+/// Write pacing (`CommitBatch.pacer`): every transaction acquires its write units first, 2 per item and KB
+/// started (transactional writes cost double), from an estimate of the items' sizes.
+public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchecked Sendable {
     public let table: String
     public let url: String
     let db: DynamoDBClient
@@ -85,6 +94,11 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
         self.table = table
         self.db = try DynamoDBClient(endpoint: endpoint, region: region, credentials: config.credentials)
     }
+
+    /// Write requests this store's client sent so far (every attempt of TransactWriteItems, PutItem, UpdateItem,
+    /// BatchWriteItem and DeleteItem).
+    public var writeRequestsSent: Int { db.writeRequestsSent }
+    public var writeRequestsByOperation: [String: Int] { db.writeRequestsByOperation }
 
     /// Shuts the HTTP client down. Idempotent.
     public func shutdown() async {
@@ -312,7 +326,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
 
         if ops.count + ledgerItems.count + 1 <= 100 {
             // One transaction: partials, ledger and the chunk item, all or nothing.
-            try await applyChunk(ops, group: group, index: 0, runID: batch.runID, ledger: ledgerItems)
+            try await applyChunk(ops, group: group, index: 0, runID: batch.runID, ledger: ledgerItems, pacer: batch.pacer)
             return
         }
         if !ledgerKeys.isEmpty {
@@ -325,7 +339,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
         var start = 0
         while start < ops.count {
             let end = min(ops.count, start + Self.chunkSize)
-            try await applyChunk(Array(ops[start..<end]), group: group, index: chunk, runID: batch.runID, ledger: [])
+            try await applyChunk(Array(ops[start..<end]), group: group, index: chunk, runID: batch.runID, ledger: [], pacer: batch.pacer)
             chunk += 1
             start = end
         }
@@ -338,6 +352,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
                          "ExpressionAttributeValues": [":grp": DynamoValue.s(group)]] as [String: Any]]
             }
             do {
+                if let pacer = batch.pacer { try await pacer.acquire(Self.writeUnits(items)) }
                 try await db.transactWrite(items)
             } catch let e as DynamoDBError where e.code == "TransactionCanceledException" {
                 throw fail("commit: an object of this batch was committed concurrently by another process; its partials may count twice (\(e))")
@@ -372,7 +387,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
 
     /// Applies one chunk (at most 99 partials, plus `ledger` items when the whole batch fits one transaction) with
     /// its chunk-ledger item; a chunk already applied is skipped.
-    private func applyChunk(_ ops: [Op], group: String, index: Int, runID: Int64, ledger: [DynamoItem]) async throws {
+    private func applyChunk(_ ops: [Op], group: String, index: Int, runID: Int64, ledger: [DynamoItem], pacer: (any WritePacer)?) async throws {
         // Partials that cannot ADD blindly are read first.
         var stored: [RowID: Stored]? = ops.allSatisfy(\.additive) ? nil : try await readStored(ops)
         var attempt = 0
@@ -394,6 +409,7 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
                 items.append(["Put": ["TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"] as [String: Any]])
             }
             do {
+                if let pacer { try await pacer.acquire(Self.writeUnits(items)) }
                 try await db.transactWrite(items)
                 return
             } catch let e as DynamoDBError where e.code == "TransactionCanceledException" {
@@ -409,6 +425,10 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
                 guard attempt < Self.maxChunkAttempts else { throw fail("commit: gave up after \(attempt) conflicting attempts (\(e))") }
                 if reasons.contains("TransactionConflict") {
                     try await Task.sleep(nanoseconds: UInt64(Double.random(in: 0.01...0.05) * Double(attempt) * 1e9))
+                }
+                if reasons.contains(where: { $0 == "ThrottlingError" || $0 == "ProvisionedThroughputExceeded" }) {
+                    // Throttled items cancel the transaction: back off (full jitter) before trying again.
+                    try await Task.sleep(nanoseconds: UInt64(db.retry.delay(afterAttempt: attempt, unit: Double.random(in: 0...1)) * 1e9))
                 }
                 // A lost race, a stored non-integer or an overflow: look at what is stored and plan again.
                 stored = try await readStored(ops)
@@ -475,6 +495,145 @@ public final class DynamoDBStateStore: StateStore, @unchecked Sendable {
     private func generation(of sk: String) -> Int64 {
         guard let r = sk.range(of: "#G#", options: .backwards) else { return 0 }
         return Int64(sk[r.upperBound...]) ?? 0
+    }
+
+    /// Write capacity units of a TransactWriteItems request: 2 per item and KB started, from the items' estimated
+    /// sizes (attribute names and values as sent; an update counts its key and every expression value).
+    static func writeUnits(_ transactItems: [[String: Any]]) -> Int {
+        func valueBytes(_ v: Any) -> Int {
+            guard let typed = v as? [String: Any], let (type, raw) = typed.first else { return 8 }
+            switch type {
+            case "S": return (raw as? String)?.utf8.count ?? 0
+            case "N": return ((raw as? String)?.utf8.count ?? 0) / 2 + 2
+            case "B": return ((raw as? String)?.utf8.count ?? 0) * 3 / 4
+            default: return 8
+            }
+        }
+        func attributesBytes(_ item: [String: Any]?) -> Int {
+            (item ?? [:]).reduce(0) { $0 + $1.key.utf8.count + valueBytes($1.value) }
+        }
+        var units = 0
+        for item in transactItems {
+            var bytes = 0
+            if let put = item["Put"] as? [String: Any] {
+                bytes = attributesBytes(put["Item"] as? [String: Any])
+            } else if let update = item["Update"] as? [String: Any] {
+                bytes = attributesBytes(update["Key"] as? [String: Any])
+                bytes += (update["ExpressionAttributeValues"] as? [String: Any] ?? [:]).values.reduce(0) { $0 + valueBytes($1) }
+                bytes += (update["ExpressionAttributeNames"] as? [String: String] ?? [:]).values.reduce(0) { $0 + $1.utf8.count }
+            } else {
+                bytes = 1
+            }
+            units += 2 * max(1, (bytes + 1023) / 1024)
+        }
+        return units
+    }
+
+    // MARK: - Leases
+
+    static let leasePartition = "LEASE"
+
+    static func leaseSortKey(_ url: String) -> String {
+        url.utf8.count <= 1000 ? "U#" + url : "H#" + SigV4Signer.hexSHA256(Array(url.utf8))
+    }
+
+    private static let leaseNames = ["#e": "expires", "#w": "worker"]
+
+    public func tryLease(url: String, worker: String, seconds: Double) async throws -> Bool {
+        let now = Date().timeIntervalSince1970
+        do {
+            try await db.putItem(table, [
+                "pk": DynamoValue.s(Self.leasePartition), "sk": DynamoValue.s(Self.leaseSortKey(url)), "url": DynamoValue.s(url),
+                "worker": DynamoValue.s(worker), "expires": DynamoValue.n(now + seconds),
+            ], condition: "attribute_not_exists(pk) OR #e < :now OR #w = :me", names: Self.leaseNames,
+               values: [":now": DynamoValue.n(now), ":me": DynamoValue.s(worker)])
+            return true
+        } catch let e as DynamoDBError where e.code == "ConditionalCheckFailedException" {
+            return false
+        }
+    }
+
+    public func renewLeases(urls: [String], worker: String, seconds: Double) async throws {
+        let until = Date().timeIntervalSince1970 + seconds
+        for url in urls {
+            do {
+                _ = try await db.updateItem(table, pk: Self.leasePartition, sk: Self.leaseSortKey(url), update: "SET #e = :until",
+                                            condition: "#w = :me", names: Self.leaseNames,
+                                            values: [":until": DynamoValue.n(until), ":me": DynamoValue.s(worker)])
+            } catch let e as DynamoDBError where e.code == "ConditionalCheckFailedException" {
+                continue  // released, or taken over after it expired: not ours to renew
+            }
+        }
+    }
+
+    public func releaseLeases(urls: [String], worker: String) async throws {
+        for url in urls {
+            do {
+                try await db.deleteItem(table, pk: Self.leasePartition, sk: Self.leaseSortKey(url), condition: "#w = :me",
+                                        names: ["#w": "worker"], values: [":me": DynamoValue.s(worker)])
+            } catch let e as DynamoDBError where e.code == "ConditionalCheckFailedException" {
+                continue
+            }
+        }
+    }
+
+    public func activeLeases() async throws -> [ObjectLease] {
+        let items = try await db.query(table, keyCondition: "pk = :p", filter: "#e >= :now", names: ["#e": "expires"],
+                                       values: [":p": DynamoValue.s(Self.leasePartition), ":now": DynamoValue.n(Date().timeIntervalSince1970)])
+        return items.compactMap { item -> ObjectLease? in
+            guard let url = DynamoValue.string(item, "url"), let worker = DynamoValue.string(item, "worker"),
+                  let expires = DynamoValue.double(item, "expires") else { return nil }
+            return ObjectLease(url: url, worker: worker, expiresAt: expires)
+        }.sorted { ($0.worker, $0.url) < ($1.worker, $1.url) }
+    }
+
+    public func committedPipelines(url: String, pipelines: [String]) async throws -> [String] {
+        if pipelines.contains(where: { name in lock.withLock { pipelineIDs[name] == nil } }) { try await loadPipelines() }
+        var byKey: [String: String] = [:]
+        for name in pipelines {
+            guard let pid = lock.withLock({ pipelineIDs[name] }) else { continue }
+            byKey["LG#\(pid)"] = name
+        }
+        guard !byKey.isEmpty else { return [] }
+        let items = try await db.batchGet(table, keys: byKey.keys.map { ($0, "G#0#U#\(url)") })
+        let found = Set(items.compactMap { DynamoValue.string($0, "pk").flatMap { byKey[$0] } })
+        return pipelines.filter { found.contains($0) }
+    }
+
+    // MARK: - Setting up and the write rate
+
+    public func initialize() async throws -> StoreInitReport {
+        let (created, description) = try await db.createTableIfMissing(table)
+        let before = try await db.getItem(table, pk: "META", sk: "SCHEMA").flatMap { DynamoValue.int($0, "v") } ?? 0
+        try await migrate()
+        let after = try await db.getItem(table, pk: "META", sk: "SCHEMA").flatMap { DynamoValue.int($0, "v") } ?? 0
+        let what = "table \(table)"
+        return StoreInitReport(kind: "dynamodb", target: table, created: created ? [what] : [], existing: created ? [] : [what],
+                               schemaVersionBefore: Int(before), schemaVersion: Int(after), details: [
+                                   "key schema \(description.keySchemaText)", "billing mode \(description.billingMode)",
+                                   "status \(description.status)", "endpoint \(db.endpoint)",
+                               ])
+    }
+
+    private static let rateSortKey = "SETTING#max_write_units"
+
+    public func writeRateLimit() async throws -> WriteRateSetting? {
+        guard let item = try await db.getItem(table, pk: "META", sk: Self.rateSortKey) else { return nil }
+        guard let rate = DynamoValue.double(item, "v") else {
+            throw fail("the item META / \(Self.rateSortKey) has no number v (attributes: \(item.keys.sorted().joined(separator: ", ")))")
+        }
+        return WriteRateSetting(unitsPerSecond: try WriteRateSetting.validate(rate, "\(url): META / \(Self.rateSortKey)"),
+                                setAt: DynamoValue.double(item, "at") ?? 0)
+    }
+
+    public func setWriteRateLimit(_ unitsPerSecond: Double?) async throws {
+        guard let rate = unitsPerSecond else {
+            try await db.deleteItem(table, pk: "META", sk: Self.rateSortKey)
+            return
+        }
+        try await db.putItem(table, ["pk": DynamoValue.s("META"), "sk": DynamoValue.s(Self.rateSortKey),
+                                     "v": DynamoValue.n(try WriteRateSetting.validate(rate, "write rate")),
+                                     "at": DynamoValue.n(Date().timeIntervalSince1970)])
     }
 
     // MARK: - Runs

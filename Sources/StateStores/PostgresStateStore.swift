@@ -112,6 +112,8 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
             "CREATE INDEX backfill_replacements_state ON backfill_replacements(state)",
             "CREATE TABLE backfill_boundaries(pipeline text PRIMARY KEY, at bigint NOT NULL, set_at double precision NOT NULL)",
             "CREATE INDEX backfill_partials_generation ON backfill_partials(generation, pipeline_id, segment) WHERE generation <> 0",
+            // Store-wide settings, e.g. `max_write_units` (`backfill throttle`).
+            "CREATE TABLE backfill_settings(key text PRIMARY KEY, value text NOT NULL, updated_at double precision NOT NULL)",
         ],
     ]
 
@@ -494,6 +496,8 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
     }
 
     public func commit(_ batch: CommitBatch) async throws {
+        // Paced before the transaction (never inside it, where waiting would hold row locks): one unit per partial row.
+        if let pacer = batch.pacer { try await pacer.acquire(batch.pipelines.reduce(0) { $0 + $1.count }) }
         var prepared: [(Int64, PipelinePartials, Rows)] = []
         for part in batch.pipelines {
             let pid = try await pipelineID(part.pipeline.name)
@@ -731,6 +735,57 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         if let ival { return .int(ival) }
         guard let bval else { return try monoid.decode([]) }
         return try monoid.decode(Array(bval.readableBytesView))
+    }
+
+    // MARK: - Setting up and the write rate
+
+    private func tablesAndVersion() async throws -> (tables: [String], version: Int) {
+        var tables: [String] = []
+        var version = 0
+        do {
+            for try await name in try await client.query("""
+                SELECT table_name::text FROM information_schema.tables
+                WHERE table_schema = current_schema() AND table_name LIKE 'backfill\\_%' ORDER BY table_name
+                """, logger: logger).decode(String.self) { tables.append(name) }
+            if tables.contains("backfill_meta") {
+                for try await v in try await client.query("SELECT value FROM backfill_meta WHERE key = 'schema_version'", logger: logger)
+                    .decode(String.self) { version = Int(v) ?? 0 }
+            }
+        } catch { throw mapped(error, "read the schema") }
+        return (tables, version)
+    }
+
+    public func initialize() async throws -> StoreInitReport {
+        let before = try await tablesAndVersion()
+        try await migrate()
+        let after = try await tablesAndVersion()
+        return StoreInitReport(kind: "postgres", target: displayURL, created: after.tables.filter { !before.tables.contains($0) }.map { "table \($0)" },
+                               existing: before.tables.map { "table \($0)" }, schemaVersionBefore: before.version, schemaVersion: after.version)
+    }
+
+    public func writeRateLimit() async throws -> WriteRateSetting? {
+        var found: (String, Double)?
+        do {
+            for try await row in try await client.query("SELECT value, updated_at FROM backfill_settings WHERE key = 'max_write_units'", logger: logger)
+                .decode((String, Double).self) { found = row }
+        } catch { throw mapped(error, "read the write rate") }
+        guard let (text, at) = found else { return nil }
+        guard let rate = Double(text) else { throw PostgresStoreError("\(displayURL): backfill_settings.max_write_units is '\(text)', not a number") }
+        return WriteRateSetting(unitsPerSecond: try WriteRateSetting.validate(rate, "\(displayURL): backfill_settings.max_write_units"), setAt: at)
+    }
+
+    public func setWriteRateLimit(_ unitsPerSecond: Double?) async throws {
+        guard let rate = unitsPerSecond else {
+            try await run("DELETE FROM backfill_settings WHERE key = 'max_write_units'", "clear the write rate")
+            return
+        }
+        let text = String(try WriteRateSetting.validate(rate, "write rate"))
+        try await run("""
+            INSERT INTO backfill_settings(key, value, updated_at) VALUES('max_write_units', $1, $2)
+            ON CONFLICT(key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
+            """, "set the write rate") { b in
+            b.append(text); b.append(Date().timeIntervalSince1970)
+        }
     }
 
     // MARK: - Runs

@@ -49,11 +49,17 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             previous TEXT NOT NULL DEFAULT '[]', collected INTEGER NOT NULL DEFAULT 0, message TEXT);
         CREATE TABLE boundaries(pipeline TEXT PRIMARY KEY, boundary INTEGER NOT NULL, set_at REAL NOT NULL);
         """,
+        // Store-wide settings, e.g. `max_write_units` (`backfill throttle`).
+        "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);",
     ]
+
+    /// Whether the file was there when this store opened it (`initialize()` says whether it created it).
+    private let fileExisted: Bool
 
     /// Opens (creating if needed) the database file at `path`.
     public init(path: String) throws {
         self.path = path
+        fileExisted = FileManager.default.fileExists(atPath: path)
         db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144;")
         monoids = MonoidRegistry()
@@ -165,6 +171,8 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 
     public func commit(_ batch: CommitBatch) async throws {
+        // Paced before the transaction (never inside it, where waiting would hold the write lock): one unit per partial.
+        if let pacer = batch.pacer { try await pacer.acquire(batch.pipelines.reduce(0) { $0 + $1.count }) }
         try locked {
             var newKeys: [Int64: [String: Int64]] = [:]
             try db.transaction {
@@ -353,6 +361,57 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             while try s.step() { if let n = s.string(0), pipelines.contains(n) { out.append(n) } }
             s.reset()
             return out
+        }
+    }
+
+    // MARK: Setting up and the write rate
+
+    private func tablesAndVersion() throws -> (tables: [String], version: Int) {
+        var tables: [String] = []
+        let s = try db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        while try s.step() { tables.append(s.string(0) ?? "") }
+        s.reset()
+        var version = 0
+        if tables.contains("meta") {
+            let v = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+            if try v.step() { version = Int(v.string(0) ?? "0") ?? 0 }
+            v.reset()
+        }
+        return (tables, version)
+    }
+
+    public func initialize() async throws -> StoreInitReport {
+        let before = try locked { try tablesAndVersion() }
+        try await migrate()
+        let after = try locked { try tablesAndVersion() }
+        var created = after.tables.filter { !before.tables.contains($0) }.map { "table \($0)" }
+        if !fileExisted { created.insert("file \(path)", at: 0) }
+        return StoreInitReport(kind: "sqlite", target: path, created: created,
+                               existing: before.tables.map { "table \($0)" }, schemaVersionBefore: before.version, schemaVersion: after.version)
+    }
+
+    public func writeRateLimit() async throws -> WriteRateSetting? {
+        try locked {
+            let s = try db.prepare("SELECT value, updated_at FROM settings WHERE key = 'max_write_units'")
+            defer { s.reset() }
+            guard try s.step() else { return nil }
+            let text = s.string(0) ?? ""
+            guard let rate = Double(text) else { throw SQLiteError(code: 0, message: "\(path): settings.max_write_units is '\(text)', not a number") }
+            return WriteRateSetting(unitsPerSecond: try WriteRateSetting.validate(rate, "\(path): settings.max_write_units"), setAt: s.double(1))
+        }
+    }
+
+    public func setWriteRateLimit(_ unitsPerSecond: Double?) async throws {
+        try locked {
+            guard let rate = unitsPerSecond else {
+                try db.execute("DELETE FROM settings WHERE key = 'max_write_units'")
+                return
+            }
+            let s = try db.prepare("""
+                INSERT INTO settings(key, value, updated_at) VALUES('max_write_units', ?, ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                """)
+            try s.bind(1, String(try WriteRateSetting.validate(rate, "write rate"))).bind(2, Date().timeIntervalSince1970).run()
         }
     }
 

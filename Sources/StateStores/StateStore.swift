@@ -84,11 +84,14 @@ public struct CommitBatch: Sendable {
     public var objects: [ObjectRecord]
     /// The generation written (0 for ordinary runs; replace writes a new one).
     public var generation: Int64
-    public init(runID: Int64, pipelines: [PipelinePartials], objects: [ObjectRecord], generation: Int64 = 0) {
+    /// Paces the commit's writes (`--max-write-units`, `backfill throttle`); nil: as fast as the store takes them.
+    public var pacer: (any WritePacer)?
+    public init(runID: Int64, pipelines: [PipelinePartials], objects: [ObjectRecord], generation: Int64 = 0, pacer: (any WritePacer)? = nil) {
         self.runID = runID
         self.pipelines = pipelines
         self.objects = objects
         self.generation = generation
+        self.pacer = pacer
     }
 }
 
@@ -195,6 +198,14 @@ public protocol StateStore: LineageStore, Sendable {
     func activeLeases() async throws -> [ObjectLease]
     /// The pipelines whose ledger already holds `url` (generation 0).
     func committedPipelines(url: String, pipelines: [String]) async throws -> [String]
+
+    // Setting up and the write rate (`backfill store init`, `backfill throttle`; see WriteRate.swift).
+    /// Creates what the store needs (the DynamoDB table; the SQL schema) or upgrades it, and says what it did.
+    func initialize() async throws -> StoreInitReport
+    /// The write rate cap running jobs on this store follow; nil when there is none.
+    func writeRateLimit() async throws -> WriteRateSetting?
+    /// Sets the cap (write units per second, 0 pauses) or, with nil, removes it.
+    func setWriteRateLimit(_ unitsPerSecond: Double?) async throws
 }
 
 /// A lease on one source object, so several `backfill run` processes can share one job.

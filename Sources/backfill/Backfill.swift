@@ -9,7 +9,8 @@ struct BackfillCommand: AsyncParsableCommand {
             Exit codes: 0 success; 1 bad input or a failed operation (the message names the file and place); \
             64 a usage error.
             """,
-        subcommands: [DemoCommand.self, RunCommand.self, PlanCommand.self, StatusCommand.self, QueryCommand.self, ReplaceCommand.self, RevertCommand.self, LineageCommand.self, BoundaryCommand.self, VerifyCommand.self, GCCommand.self, CatCommand.self, SchemaCommand.self, ProfileCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, PlanCommand.self, StatusCommand.self, QueryCommand.self, ReplaceCommand.self, RevertCommand.self, LineageCommand.self, BoundaryCommand.self, VerifyCommand.self, GCCommand.self, CatCommand.self, SchemaCommand.self, ProfileCommand.self,
+                      StoreCommand.self, ThrottleCommand.self]
     )
 
     static func main() async {

@@ -36,9 +36,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds an object's lease lasts without a heartbeat; a killed process's objects are taken over after this.")
     var leaseSeconds: Double = 60
 
+    @Option(help: ArgumentHelp(
+        "Cap this process's commits at N write units per second (token bucket shared by its workers).",
+        discussion: "A unit is 2 per item and KB of a DynamoDB transactional write, or one partial row for SQLite and PostgreSQL. `backfill throttle` sets a store-wide cap that running jobs follow too; the smaller applies.",
+        valueName: "N"))
+    var maxWriteUnits: Double?
+
     func validate() throws {
         if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         guard leaseSeconds > 0 else { throw ValidationError("--lease-seconds must be positive") }
+        if let maxWriteUnits, !(maxWriteUnits > 0 && maxWriteUnits <= WriteRateSetting.maximum) {
+            throw ValidationError("--max-write-units must be a number of write units per second above 0 (to pause, use `backfill throttle --store URL 0`)")
+        }
         guard format == .text || format == .json else { throw ValidationError("--format must be text or json") }
     }
 
@@ -50,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
             let runner = try Runner(config: job, store: store, options: RunOptions(
                 concurrency: concurrency ?? RunOptions.availableCPUs, dryRun: dryRun,
                 progress: !quiet && format == .text && isatty(2) == 1, commitEntries: commitEntries,
-                verifyChecksums: !noVerifyChecksums, leaseSeconds: leaseSeconds, mode: liveSide ? .live : .run))
+                verifyChecksums: !noVerifyChecksums, leaseSeconds: leaseSeconds, maxWriteUnits: maxWriteUnits, mode: liveSide ? .live : .run))
             summary = try await runner.run()
         } catch let failed as RunFailed {
             summary = failed.summary
@@ -81,11 +90,19 @@ struct RunCommand: AsyncParsableCommand {
 enum RunSummaryText {
     static func lines(_ s: RunSummary) -> [String] {
         let rate = s.seconds > 0 ? Int(Double(s.rowsRead) / s.seconds) : 0
-        return [
+        var lines = [
             "\(s.dryRun ? "dry run: " : "")run \(s.runID): objects \(s.objectsCommitted) committed, \(s.objectsAlreadyDone) already done, \(s.objectsFailed) failed (of \(s.objectsTotal))",
             "rows \(s.rowsRead) read, \(s.rowsRejected) rejected\(s.boundaries.isEmpty ? "" : ", \(s.rowsAfterBoundary) left to the \(s.mode == "live" ? "backfill" : "live") side (boundary \(s.boundaries.sorted { $0.key < $1.key }.map { "\($0.key) \(formatMillis($0.value))" }.joined(separator: ", ")))")",
             "buckets \(s.bucketsWritten) written in \(s.commits) commit(s); \(String(format: "%.2f", s.seconds)) s, \(rate) rows/s",
         ]
+        if let w = s.writeRequests {
+            let parts = s.writeRequestsByOperation.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            lines.append("DynamoDB write requests \(w)\(parts.isEmpty ? "" : " (\(parts))")\(s.writeRequestsPerRow.map { String(format: ", %.4f per source row", $0) } ?? "")")
+        }
+        if s.pacedSeconds >= 0.01 {
+            lines.append("write rate limited: commits waited \(String(format: "%.2f", s.pacedSeconds)) s in all for \(s.writeUnits) write units")
+        }
+        return lines
     }
 
     static func json(_ s: RunSummary) -> String {
@@ -100,7 +117,11 @@ enum RunSummaryText {
             "already_done": \(s.objectsAlreadyDone), "failed": \(s.objectsFailed)}, "rows": {"read": \(s.rowsRead), \
             "rejected": \(s.rowsRejected), "after_boundary": \(s.rowsAfterBoundary), "outside_range": \(s.rowsOutsideRange)}, \
             "row_groups_skipped": \(s.rowGroupsSkipped), "boundaries": {\(s.boundaries.sorted { $0.key < $1.key }.map { "\(jsonQuote($0.key)): \"\(formatMillis($0.value))\"" }.joined(separator: ", "))}, "buckets_written": \(s.bucketsWritten), \
-            "commits": \(s.commits), "seconds": \(String(format: "%.3f", s.seconds)), "failures": \(failures)}
+            "commits": \(s.commits), "seconds": \(String(format: "%.3f", s.seconds)), \
+            "write_requests": \(s.writeRequests.map(String.init) ?? "null"), \
+            "write_requests_by_operation": {\(s.writeRequestsByOperation.sorted { $0.key < $1.key }.map { "\(jsonQuote($0.key)): \($0.value)" }.joined(separator: ", "))}, \
+            "write_requests_per_row": \(s.writeRequestsPerRow.map { String(format: "%.6f", $0) } ?? "null"), \
+            "write_units": \(s.writeUnits), "paced_seconds": \(String(format: "%.3f", s.pacedSeconds)), "failures": \(failures)}
             """
     }
 }

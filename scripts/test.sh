@@ -19,28 +19,6 @@ else
     echo "test.sh: warning: python3 not found; tests that need pyarrow will skip" >&2
 fi
 
-# --- Services ------------------------------------------------------------------------------
-# TODO(issue: PostgreSQL state store + S3 object store tests): start the servers here, on
-# loopback only, and stop them with a trap. Not implemented yet. Roughly:
-#
-#   SERVICES_DIR=$(mktemp -d)
-#   cleanup() {
-#       pg_ctl -D "$SERVICES_DIR/pg" -m fast stop >/dev/null 2>&1 || true   # PostgreSQL
-#       [ -n "${MOTO_PID:-}" ] && kill "$MOTO_PID" 2>/dev/null || true      # moto_server (S3)
-#       rm -rf "$SERVICES_DIR"
-#   }
-#   trap cleanup EXIT
-#   # PostgreSQL: throwaway cluster on 127.0.0.1 (initdb/pg_ctl from Debian's postgresql)
-#   initdb -D "$SERVICES_DIR/pg" -U postgres --auth=trust >/dev/null
-#   pg_ctl -D "$SERVICES_DIR/pg" -o "-c listen_addresses=127.0.0.1 -p 55432 -k $SERVICES_DIR" -w start
-#   export BACKFILL_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:55432/postgres"
-#   # S3: moto_server (pip install 'moto[server]') on 127.0.0.1
-#   moto_server -H 127.0.0.1 -p 55000 >"$SERVICES_DIR/moto.log" 2>&1 & MOTO_PID=$!
-#   export BACKFILL_TEST_S3_ENDPOINT="http://127.0.0.1:55000"
-#
-# (initdb refuses to run as root: CI runs as root, so run it through a non-root user then.)
-# -------------------------------------------------------------------------------------------
-
 # --- PostgreSQL ---------------------------------------------------------------------------
 # A throwaway cluster from Debian's PostgreSQL 15 for the PostgreSQL state store tests: 127.0.0.1 on a free port,
 # trust auth, its own database; stopped and removed on exit. initdb refuses root, so as root the cluster runs as
@@ -104,21 +82,29 @@ moto_chain_exit_trap() {   # runs moto_stop before whatever EXIT trap is already
     previous="${3:-}"
     trap "moto_stop${previous:+; $previous}" EXIT
 }
+# moto is pinned, in a virtualenv of its own under .build/: from 5.1.1x on, its DynamoDB TransactWriteItems
+# backup (a deep copy of the table per transaction) makes memory grow with the square of the transactions
+# (60 transactions of 99 updates: 412 MB with 5.1.10, 14 GB with 5.1.16 ... 5.2.5, measured here), which got
+# moto_server OOM-killed mid-suite. Override with BACKFILL_MOTO_VERSION.
+MOTO_VERSION="${BACKFILL_MOTO_VERSION:-5.1.10}"
 moto_start() {
     command -v python3 >/dev/null 2>&1 || { echo "test.sh: warning: no python3; S3 server tests will skip" >&2; return 0; }
-    if ! python3 -c 'import moto.server, boto3, flask' >/dev/null 2>&1; then
-        echo "test.sh: installing moto[server] boto3 (pip, quiet)"
-        python3 -m pip install --quiet --disable-pip-version-check 'moto[server]' boto3 \
-            || { echo "test.sh: warning: could not pip install moto[server] boto3; S3 server tests will skip" >&2; return 0; }
+    local venv="$PWD/.build/moto-venv-$MOTO_VERSION"
+    if ! "$venv/bin/python" -c 'import moto.server, boto3, flask' >/dev/null 2>&1; then
+        echo "test.sh: installing moto[server]==$MOTO_VERSION boto3 into $venv (pip, quiet)"
+        mkdir -p "$PWD/.build"
+        { python3 -m venv "$venv" && "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" boto3; } \
+            || { echo "test.sh: warning: could not install moto[server]==$MOTO_VERSION boto3; S3 server tests will skip" >&2; return 0; }
     fi
+    MOTO_PY="$venv/bin/python"
     MOTO_DIR=$(mktemp -d)
     local port
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-    INITIAL_NO_AUTH_ACTION_COUNT=3 python3 -m moto.server -H 127.0.0.1 -p "$port" >"$MOTO_DIR/moto.log" 2>&1 &
+    INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO_PY" -m moto.server -H 127.0.0.1 -p "$port" >"$MOTO_DIR/moto.log" 2>&1 &
     MOTO_PID=$!
     moto_chain_exit_trap
     local credentials
-    if ! credentials=$(MOTO_ENDPOINT="http://127.0.0.1:$port" python3 - <<'PY'
+    if ! credentials=$(MOTO_ENDPOINT="http://127.0.0.1:$port" "$MOTO_PY" - <<'PY'
 import json, os, socket, sys, time, urllib.request
 import boto3
 endpoint = os.environ["MOTO_ENDPOINT"]

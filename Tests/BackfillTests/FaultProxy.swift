@@ -145,6 +145,14 @@ final class FaultProxy: @unchecked Sendable {
 
     // MARK: Serving
 
+    private static let tracing = ProcessInfo.processInfo.environment["BACKFILL_TEST_PROXY_TRACE"] == "1"
+
+    /// With `BACKFILL_TEST_PROXY_TRACE=1`: one line per request and answer on stderr.
+    private func trace(_ line: @autoclosure () -> String) {
+        guard Self.tracing else { return }
+        FileHandle.standardError.write(Data("FaultProxy \(line())\n".utf8))
+    }
+
     private func acceptLoop() {
         while true {
             let fd = accept(listener, nil, nil)
@@ -179,6 +187,7 @@ final class FaultProxy: @unchecked Sendable {
             let operation = Self.operation(request)
             let identity = "\(operation) \(request.target) \(request.header("range") ?? "") \(request.body.hashValue)"
             let fault = decide(operation: operation, identity: identity)
+            trace("\(client.fd) \(request.method) \(request.target.prefix(120)) \(operation) fault=\(fault?.rawValue ?? "-")")
             switch fault {
             case .internalError?, .slowDown?, .throttle?:
                 guard client.sendAll(cannedError(fault!, request: request)) else { return }
@@ -191,6 +200,7 @@ final class FaultProxy: @unchecked Sendable {
                 if !(200..<300).contains(response.status), let code = Self.errorCode(response.body) {
                     lock.withLock { _counts.upstreamErrors["\(operation) \(code)", default: 0] += 1 }
                 }
+                trace("\(client.fd) <- \(response.status) body \(response.body.count) raw \(response.raw.count)")
                 if fault == .cut {
                     let raw = response.raw
                     let bodyCount = response.body.count
@@ -375,33 +385,30 @@ final class Socket {
     }
 
     /// Bytes up to and including the first CRLF CRLF, nil if the stream ends first.
-    func readHead() -> [UInt8]? {
-        var searchFrom = start
-        while true {
-            if buffer.count - searchFrom >= 4 {
-                var i = searchFrom
-                while i + 3 < buffer.count {
-                    if buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
-                        return take(i + 4 - start)
-                    }
-                    i += 1
-                }
-                searchFrom = max(start, buffer.count - 3)
-            }
-            guard fill() else { return nil }
-        }
-    }
+    func readHead() -> [UInt8]? { readThrough([13, 10, 13, 10]) }
 
     /// One CRLF-terminated line, CRLF included.
-    func readLine() -> [UInt8]? {
-        var searchFrom = start
+    func readLine() -> [UInt8]? { readThrough([13, 10]) }
+
+    /// Bytes up to and including the first occurrence of `terminator`. Offsets are kept relative to `start`, which
+    /// `fill()` may move.
+    private func readThrough(_ terminator: [UInt8]) -> [UInt8]? {
+        var scanned = 0
         while true {
-            var i = searchFrom
-            while i + 1 < buffer.count {
-                if buffer[i] == 13 && buffer[i + 1] == 10 { return take(i + 2 - start) }
-                i += 1
+            let available = buffer.count - start
+            if available >= terminator.count {
+                var i = scanned
+                while i + terminator.count <= available {
+                    var match = true
+                    for (j, byte) in terminator.enumerated() where buffer[start + i + j] != byte {
+                        match = false
+                        break
+                    }
+                    if match { return take(i + terminator.count) }
+                    i += 1
+                }
+                scanned = available - terminator.count + 1
             }
-            searchFrom = max(start, buffer.count - 1)
             guard fill() else { return nil }
         }
     }

@@ -57,11 +57,12 @@ enum MotoServer {
     }
 
     /// A job over `source` into `store`: page_views counted by entity, hourly, daily and lifetime.
-    static func pageViewsJob(source: String, store: String, pipeline: String, dir: String) throws -> JobConfig {
+    /// `sourceExtra`: more lines of the `source:` mapping (each "\n  key: value").
+    static func pageViewsJob(source: String, store: String, pipeline: String, dir: String, sourceExtra: String = "") throws -> JobConfig {
         let yaml = """
             source:
               url: \(source)
-              format: parquet
+              format: parquet\(sourceExtra)
             event_time:
               column: occurred_at_unix_ms
               unit: ms

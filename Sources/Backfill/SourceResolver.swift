@@ -44,7 +44,15 @@ public final class SourceResolver: @unchecked Sendable {
         var prefix = rawPrefix
         if !prefix.isEmpty && !prefix.hasSuffix("/") {
             // A single object, or a "directory" named without its slash.
-            if let info = try? await s3.head(key: prefix) {
+            // Only "no such object" (404; 403 without s3:GetObject on a prefix) means "a directory": a transient
+            // failure that outlasted the retries must not turn a file into an empty listing.
+            let single: ObjectInfo?
+            do {
+                single = try await s3.head(key: prefix)
+            } catch let error as S3Error where error.httpStatus == 404 || error.httpStatus == 403 {
+                single = nil
+            }
+            if let info = single {
                 return [DatasetFile(path: "\(scheme)\(bucket)/\(info.key)", relativePath: (info.key as NSString).lastPathComponent,
                                     size: info.size, modificationTime: info.lastModified ?? 0, partitions: [], etag: info.etag)]
             }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 
 /// A failed S3 request, after retries. `code` is S3's error code (`NoSuchKey`, `SignatureDoesNotMatch`, …), or
 /// one of ours for failures without an S3 answer: `RequestFailed` (connection / timeout), `InvalidResponse`,
@@ -80,7 +81,7 @@ public struct S3Error: Error, CustomStringConvertible, Sendable, Equatable {
         "NotImplemented",
     ]
 
-    /// True for transport failures worth another attempt: dropped or refused connections, timeouts.
+    /// True for transport failures worth another attempt: dropped or refused connections (also mid-answer), timeouts.
     public static func isRetryable(transportError error: any Error) -> Bool {
         if error is CancellationError { return false }
         if let error = error as? HTTPClientError {
@@ -90,6 +91,9 @@ public struct S3Error: Error, CustomStringConvertible, Sendable, Equatable {
             ].contains(error)
         }
         if error is IOError || error is ChannelError { return true }
+        // The connection closed before the answer was complete (Content-Length or chunked framing unfinished): the
+        // HTTP decoder reports that as a parser error, not as a closed connection. Same cause, same remedy.
+        if let error = error as? HTTPParserError, error == .invalidEOFState { return true }
         // NIOPosix's NIOConnectionError (connection refused on every address), without importing NIOPosix.
         let typeName = String(reflecting: type(of: error))
         return typeName.hasSuffix("NIOConnectionError") || typeName.hasSuffix("NIOSSLError")

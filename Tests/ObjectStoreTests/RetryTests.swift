@@ -16,6 +16,8 @@ final class ScriptedServer: @unchecked Sendable {
         case respond(Int, String, [String: String])
         /// Close the connection without answering.
         case drop
+        /// Status and headers announcing `declaredLength` body bytes, then only `body`, then close.
+        case truncated(Int, String, declaredLength: Int)
     }
 
     let port: Int
@@ -71,6 +73,10 @@ final class ScriptedServer: @unchecked Sendable {
                 let bytes = Array((head + "\r\n" + body).utf8)
                 _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, 0) }
             }
+            if case .truncated(let status, let body, let declared) = reply {
+                let bytes = Array("HTTP/1.1 \(status) Status\r\nContent-Length: \(declared)\r\n\r\n\(body)".utf8)
+                _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, 0) }
+            }
             shutdown(connection, Int32(SHUT_RDWR))
             close(connection)
         }
@@ -117,6 +123,27 @@ extension [UInt8] {
         #expect(requests.allSatisfy { $0.hasPrefix("GET /bucket/dt%3D1/file.parquet HTTP/1.1\r\n") })
         #expect(requests.allSatisfy { $0.lowercased().contains("range: bytes=2-5\r\n") })
         #expect(requests.allSatisfy { $0.contains("Credential=AKIDTEST/") && !$0.contains("retry-test-secret") })
+    }
+
+    /// A connection cut halfway through the body (the decoder calls it `invalidEOFState`, not a closed connection)
+    /// is retried like any dropped connection, and the short body is never returned.
+    @Test func answerCutMidBodyFaultIsRetried() async throws {
+        let server = try ScriptedServer([
+            .truncated(206, "cd", declaredLength: 4),
+            .truncated(200, "<ListBucketResult>", declaredLength: 400),
+            .respond(206, "cdef", ["Content-Range": "bytes 2-5/10"]),
+        ])
+        defer { server.stop() }
+        let store = try store(port: server.port)
+        var bytes: [UInt8]?
+        do {
+            bytes = try await store.get(key: "k", range: 2..<6)
+        } catch {
+            Issue.record("a cut answer was not retried: \(error)")
+        }
+        try await store.shutdown()
+        #expect(bytes == Array("cdef".utf8))
+        #expect(server.requests.count == 3)
     }
 
     @Test func givesUpAfterMaxAttempts() async throws {

@@ -82,11 +82,11 @@ moto_chain_exit_trap() {   # runs moto_stop before whatever EXIT trap is already
     previous="${3:-}"
     trap "moto_stop${previous:+; $previous}" EXIT
 }
-# moto is pinned, in a virtualenv of its own under .build/: from 5.1.1x on, its DynamoDB TransactWriteItems
-# backup (a deep copy of the table per transaction) makes memory grow with the square of the transactions
-# (60 transactions of 99 updates: 412 MB with 5.1.10, 14 GB with 5.1.16 ... 5.2.5, measured here), which got
-# moto_server OOM-killed mid-suite. Override with BACKFILL_MOTO_VERSION.
-MOTO_VERSION="${BACKFILL_MOTO_VERSION:-5.1.10}"
+# moto is pinned (the version these tests were last run against), in a virtualenv of its own under .build/,
+# and started through scripts/moto_server.py, which stops moto from keeping every DynamoDB item it ever
+# deep-copies (since 5.1.16 each TransactWriteItems backup stays alive: 14 GB after 60 transactions of 99
+# updates, measured; moto_server was OOM-killed mid-suite). Override the version with BACKFILL_MOTO_VERSION.
+MOTO_VERSION="${BACKFILL_MOTO_VERSION:-5.2.1}"
 moto_start() {
     command -v python3 >/dev/null 2>&1 || { echo "test.sh: warning: no python3; S3 server tests will skip" >&2; return 0; }
     local venv="$PWD/.build/moto-venv-$MOTO_VERSION"
@@ -100,7 +100,8 @@ moto_start() {
     MOTO_DIR=$(mktemp -d)
     local port
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-    INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO_PY" -m moto.server -H 127.0.0.1 -p "$port" >"$MOTO_DIR/moto.log" 2>&1 &
+    INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO_PY" "$PWD/scripts/moto_server.py" -H 127.0.0.1 -p "$port" \
+        >"$MOTO_DIR/moto.log" 2>&1 &
     MOTO_PID=$!
     moto_chain_exit_trap
     local credentials

@@ -181,3 +181,6 @@ public func rfc3339UTC(_ ms: Int64) -> String {
     if rest % 1000 != 0 { text += "." + String(String(rest % 1000 + 1000).dropFirst()) }
     return text + "Z"
 }
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (month 1...12, day 1...31).
+public func civilDayNumber(year: Int64, month: Int64, day: Int64) -> Int64 { Civil.days(year: year, month: month, day: day) }

@@ -309,11 +309,16 @@ private struct NodeReader {
 
 /// FNV-1a 64-bit of the text, as 16 hex digits.
 func fnv1a(_ text: String) -> String {
+    let s = String(fnv1a64(text), radix: 16)
+    return String(repeating: "0", count: 16 - s.count) + s
+}
+
+/// FNV-1a 64-bit of the text's UTF-8 bytes: the same on every machine and run.
+func fnv1a64(_ text: String) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in text.utf8 {
         h ^= UInt64(b)
         h &*= 0x100_0000_01b3
     }
-    let s = String(h, radix: 16)
-    return String(repeating: "0", count: 16 - s.count) + s
+    return h
 }

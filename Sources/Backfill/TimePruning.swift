@@ -75,13 +75,7 @@ public enum TimePruning {
     }
 
     static func civilDays(_ year: Int, _ month: Int, _ day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = Int64(month > 2 ? month - 3 : month + 9)
-        let doy = (153 * mp + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        civilDayNumber(year: Int64(year), month: Int64(month), day: Int64(day))
     }
 
     /// The [min, max] event time (epoch ms) of a row group's event-time column from its statistics, when they can be

@@ -73,7 +73,7 @@ public final class Verifier: @unchecked Sendable {
                 let recomputed = try await scratch.segmentAggregates(pipeline: p.name, window: w, segmentFrom: range.from, segmentTo: range.to)
                 var keys = Set(stored.map(\.key)).union(recomputed.map(\.key))
                 if let sample, keys.count > sample {
-                    keys = Set(keys.sorted { stableHash($0) < stableHash($1) }.prefix(sample))
+                    keys = Set(keys.sorted { fnv1a64($0) < fnv1a64($1) }.prefix(sample))
                 }
                 summary.keysCompared = max(summary.keysCompared, keys.count)
                 struct Cell: Hashable { var key: String; var bucket: Int64 }
@@ -92,15 +92,5 @@ public final class Verifier: @unchecked Sendable {
             }
         }
         return summary
-    }
-
-    /// FNV-1a of the key's bytes: the same sample on every machine and run.
-    func stableHash(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        return h
     }
 }

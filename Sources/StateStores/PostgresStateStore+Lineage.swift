@@ -333,24 +333,12 @@ extension PostgresStateStore {
     }
 
     public func ledger(pipelines: [String], generation: Int64) async throws -> [String: [LedgerEntry]] {
-        var result: [String: [LedgerEntry]] = [:]
-        guard !pipelines.isEmpty else { return result }
-        do {
-            let rows = try await client.query("""
-                SELECT p.name, l.url, l.version, l.run_id, l.rows, l.rejected, l.committed_at
-                FROM backfill_ledger l JOIN backfill_pipelines p ON p.id = l.pipeline_id
-                WHERE p.name = ANY(\(pipelines)) AND l.generation = \(generation)
-                """, logger: logger)
-            for try await (name, url, version, run, n, rejected, at) in rows.decode((String, String, String, Int64, Int64, Int64, Double).self) {
-                result[url, default: []].append(LedgerEntry(pipeline: name, url: url, version: version, runID: run, rows: Int(n),
-                                                            rejected: Int(rejected), committedAt: at))
-            }
-        } catch { throw mapped(error, "read the ledger") }
-        let order = Dictionary(pipelines.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        for (url, entries) in result where entries.count > 1 {
-            result[url] = entries.sorted { (order[$0.pipeline] ?? 0) < (order[$1.pipeline] ?? 0) }
-        }
-        return result
+        guard !pipelines.isEmpty else { return [:] }
+        return try await ledgerEntries(pipelines, """
+            SELECT p.name, l.url, l.version, l.run_id, l.rows, l.rejected, l.committed_at
+            FROM backfill_ledger l JOIN backfill_pipelines p ON p.id = l.pipeline_id
+            WHERE p.name = ANY(\(pipelines)) AND l.generation = \(generation)
+            """)
     }
 
     // MARK: - Garbage collection

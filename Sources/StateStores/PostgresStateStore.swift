@@ -397,23 +397,28 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
     // MARK: - Ledger
 
     public func ledger(pipelines: [String]) async throws -> [String: [LedgerEntry]] {
+        guard !pipelines.isEmpty else { return [:] }
+        // Per (pipeline, url): the highest generation among 0 and the completed replacements'.
+        return try await ledgerEntries(pipelines, """
+            SELECT DISTINCT ON (l.pipeline_id, l.url) p.name, l.url, l.version, l.run_id, l.rows, l.rejected, l.committed_at
+            FROM backfill_ledger l JOIN backfill_pipelines p ON p.id = l.pipeline_id
+            WHERE p.name = ANY(\(pipelines)) AND (l.generation = 0
+                OR l.generation IN (SELECT generation FROM backfill_replacements WHERE state = 'completed'))
+            ORDER BY l.pipeline_id, l.url, l.generation DESC
+            """)
+    }
+
+    /// Ledger rows (name, url, version, run_id, rows, rejected, committed_at) by URL, each URL's entries in the order
+    /// the pipelines were asked for, as a store reading them one by one would give.
+    func ledgerEntries(_ pipelines: [String], _ query: PostgresQuery) async throws -> [String: [LedgerEntry]] {
         var result: [String: [LedgerEntry]] = [:]
-        guard !pipelines.isEmpty else { return result }
         do {
-            // Per (pipeline, url): the highest generation among 0 and the completed replacements'.
-            let rows = try await client.query("""
-                SELECT DISTINCT ON (l.pipeline_id, l.url) p.name, l.url, l.version, l.run_id, l.rows, l.rejected, l.committed_at
-                FROM backfill_ledger l JOIN backfill_pipelines p ON p.id = l.pipeline_id
-                WHERE p.name = ANY(\(pipelines)) AND (l.generation = 0
-                    OR l.generation IN (SELECT generation FROM backfill_replacements WHERE state = 'completed'))
-                ORDER BY l.pipeline_id, l.url, l.generation DESC
-                """, logger: logger)
+            let rows = try await client.query(query, logger: logger)
             for try await (name, url, version, run, n, rejected, at) in rows.decode((String, String, String, Int64, Int64, Int64, Double).self) {
                 result[url, default: []].append(LedgerEntry(pipeline: name, url: url, version: version, runID: run, rows: Int(n),
                                                             rejected: Int(rejected), committedAt: at))
             }
         } catch { throw mapped(error, "read the ledger") }
-        // In the order the pipelines were asked for, as a store reading them one by one would give.
         let order = Dictionary(pipelines.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         for (url, entries) in result where entries.count > 1 {
             result[url] = entries.sorted { (order[$0.pipeline] ?? 0) < (order[$1.pipeline] ?? 0) }

@@ -234,19 +234,7 @@ extension SQLiteStateStore {
                 AND p.generation = COALESCE((SELECT l.generation FROM segment_lineage l WHERE l.pipeline_id = p.pipeline_id AND l.segment = p.segment), 0)
                 """)
             s.bind(1, pid).bind(2, Int64(window.code)).bind(3, segmentFrom).bind(4, segmentTo)
-            var combined: [AggregateKey: PartialValue] = [:]
-            while try s.step() {
-                let name = s.string(0) ?? ""
-                for (bucket, v) in try s.withBlob(1, { try PartialSet.decode($0, monoid: monoid) }) {
-                    let k = AggregateKey(key: name, bucket: bucket)
-                    if let old = combined[k] { combined[k] = try monoid.combine(old, v) } else { combined[k] = v }
-                }
-            }
-            s.reset()
-            return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
-                if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
-                return a.bucket < b.bucket
-            }
+            return try combinedAggregates(s, monoid: monoid)
         }
     }
 
@@ -323,8 +311,7 @@ extension SQLiteStateStore {
             for name in pipelines {
                 s.bind(1, name).bind(2, generation)
                 while try s.step() {
-                    let e = LedgerEntry(pipeline: s.string(0) ?? "", url: s.string(1) ?? "", version: s.string(2) ?? "",
-                                        runID: s.int64(3), rows: Int(s.int64(4)), rejected: Int(s.int64(5)), committedAt: s.double(6))
+                    let e = ledgerEntry(s)
                     result[e.url, default: []].append(e)
                 }
                 s.reset()

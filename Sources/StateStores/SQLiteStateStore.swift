@@ -158,8 +158,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 s.bind(1, name)
                 var last: String?
                 while try s.step() {
-                    let e = LedgerEntry(pipeline: s.string(0) ?? "", url: s.string(1) ?? "", version: s.string(2) ?? "",
-                                        runID: s.int64(3), rows: Int(s.int64(4)), rejected: Int(s.int64(5)), committedAt: s.double(6))
+                    let e = ledgerEntry(s)
                     if e.url == last { continue }  // an older generation of the same object
                     last = e.url
                     result[e.url, default: []].append(e)
@@ -502,23 +501,35 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             let s = try db.prepare(sql)
             s.bind(1, pid).bind(2, Int64(window.code))
             if let key { s.bind(3, key) }
-            var combined: [AggregateKey: PartialValue] = [:]
-            while try s.step() {
-                let name = s.string(0) ?? ""
-                let entries = try s.withBlob(1) { try PartialSet.decode($0, monoid: monoid) }
-                for (bucket, v) in entries {
-                    if let from, bucket < from { continue }
-                    if let to, bucket >= to { continue }
-                    let k = AggregateKey(key: name, bucket: bucket)
-                    if let old = combined[k] { combined[k] = try monoid.combine(old, v) } else { combined[k] = v }
-                }
-            }
-            s.reset()
-            return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
-                if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
-                return a.bucket < b.bucket
+            return try combinedAggregates(s, monoid: monoid, from: from, to: to)
+        }
+    }
+
+    /// Steps `s` (rows of key text, partial-set blob), combines the partials of equal (key, bucket) with `from` ≤ bucket
+    /// < `to`, and returns them sorted by key (UTF-8 bytes) then bucket. Resets `s`.
+    func combinedAggregates(_ s: SQLiteStatement, monoid: Monoid, from: Int64? = nil, to: Int64? = nil) throws -> [AggregateRow] {
+        var combined: [AggregateKey: PartialValue] = [:]
+        while try s.step() {
+            let name = s.string(0) ?? ""
+            let entries = try s.withBlob(1) { try PartialSet.decode($0, monoid: monoid) }
+            for (bucket, v) in entries {
+                if let from, bucket < from { continue }
+                if let to, bucket >= to { continue }
+                let k = AggregateKey(key: name, bucket: bucket)
+                if let old = combined[k] { combined[k] = try monoid.combine(old, v) } else { combined[k] = v }
             }
         }
+        s.reset()
+        return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
+            if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
+            return a.bucket < b.bucket
+        }
+    }
+
+    /// A ledger row selected as (name, url, version, run_id, rows, rejected, committed_at).
+    func ledgerEntry(_ s: SQLiteStatement) -> LedgerEntry {
+        LedgerEntry(pipeline: s.string(0) ?? "", url: s.string(1) ?? "", version: s.string(2) ?? "",
+                    runID: s.int64(3), rows: Int(s.int64(4)), rejected: Int(s.int64(5)), committedAt: s.double(6))
     }
 }
 

@@ -49,7 +49,7 @@ import Testing
         expectError(["'u'", "UUID", "(8)"]) {
             _ = try ParquetWriter(schema: [ParquetColumnSpec(name: "u", physicalType: .fixedLenByteArray, logicalType: .uuid, typeLength: 8)])
         }
-        expectError(["'l'", "flat"]) { _ = try ParquetWriter(schema: [ParquetColumnSpec(name: "l", physicalType: .int32, logicalType: .list)]) }
+        expectError(["'l'", "group"]) { _ = try ParquetWriter(schema: [ParquetColumnSpec(name: "l", physicalType: .int32, logicalType: .list)]) }
         expectError(["'x'", "not supported"]) { _ = try ParquetWriter(schema: [ParquetColumnSpec(name: "x", physicalType: .int32, logicalType: .null)]) }
     }
 
@@ -60,7 +60,7 @@ import Testing
             return o
         }
         expectError(["dataPageVersion", "3"]) { _ = try ParquetWriter(schema: [.int32("a")], options: options { $0.dataPageVersion = 3 }) }
-        expectError(["rowGroupSize"]) { _ = try ParquetWriter(schema: [.int32("a")], options: options { $0.rowGroupSize = 0 }) }
+        expectError(["rowGroupRowLimit"]) { _ = try ParquetWriter(schema: [.int32("a")], options: options { $0.rowGroupRowLimit = 0 }) }
         expectError(["dataPageSize"]) { _ = try ParquetWriter(schema: [.int32("a")], options: options { $0.dataPageSize = -1 }) }
         expectError(["dataPageRowLimit"]) { _ = try ParquetWriter(schema: [.int32("a")], options: options { $0.dataPageRowLimit = 0 }) }
         expectError(["LZO"]) { _ = try ParquetWriter(schema: [.int32("a")], options: options { $0.codec = .lzo }) }

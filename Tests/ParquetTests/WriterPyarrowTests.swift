@@ -74,7 +74,7 @@ struct PyarrowCase: Sendable, CustomTestStringConvertible {
         o.codec = codec
         o.dataPageVersion = pageVersion
         o.dictionary = dictionary
-        o.rowGroupSize = Self.rowGroupSize
+        o.rowGroupRowLimit = Self.rowGroupSize
         o.dataPageSize = 500
         o.writePageChecksums = checksums
         o.legacyDictionaryEncoding = legacyDictionary

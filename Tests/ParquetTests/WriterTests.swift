@@ -17,7 +17,7 @@ import Testing
         let seed: UInt64 = 0x5EED_0000 + UInt64(c.pageVersion) * 16 + (c.dictionary ? 8 : 0) + (c.nulls ? 4 : 0) + UInt64(c.codec.rawValue) << 8
         let columns = WriterData.columns(rows: rows, nulls: c.nulls, seed: seed)
         var options = c.options
-        options.rowGroupSize = 1000
+        options.rowGroupRowLimit = 1000
         options.dataPageSize = 300
         let bytes = try writerEncode(columns, rows: rows, options: options)
         let back = try await writerReadBack(bytes)
@@ -222,7 +222,7 @@ import Testing
         let rows = 3000
         let columns = WriterData.columns(rows: rows, nulls: true, seed: 1234)
         var options = ParquetWriterOptions()
-        options.rowGroupSize = 700
+        options.rowGroupRowLimit = 700
         options.dataPageSize = 2000
         let once = try writerEncode(columns, rows: rows, options: options)
         #expect(try writerEncode(columns, rows: rows, options: options) == once)
@@ -452,7 +452,7 @@ import Testing
     /// Row groups split at exactly `rowGroupSize` rows; pages stop at `dataPageRowLimit` rows.
     @Test func rowGroupAndPageLimits() async throws {
         var options = ParquetWriterOptions()
-        options.rowGroupSize = 1000
+        options.rowGroupRowLimit = 1000
         options.dataPageRowLimit = 300
         let values = (0..<2001).map { Int32($0) }
         let bytes = try ParquetWriter.encode(schema: [.int32("i", nullable: false)], columns: [.int32(values)], options: options)

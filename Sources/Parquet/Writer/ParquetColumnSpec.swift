@@ -156,19 +156,40 @@ struct ResolvedColumn: Sendable {
     let int64Range: ClosedRange<Int64>?
     /// Whether the legacy `min`/`max` statistics fields may be written (signed sort order, as parquet-mr and Arrow do).
     let writesLegacyMinMax: Bool
+    /// Names from the root's child down to this leaf.
+    let path: [String]
+    let maxDefinitionLevel: Int
+    let maxRepetitionLevel: Int
+    /// For each repeated ancestor (outermost first, the leaf itself included when repeated), the definition level
+    /// at which it holds an element: an entry with repetition level r must reach at least entry r - 1.
+    var repeatedAncestorDefinitionLevels: [Int] = []
 
     var name: String { spec.name }
+    var dottedPath: String { path.joined(separator: ".") }
     var physical: PhysicalType { spec.physicalType }
-    var maxDefinitionLevel: Int { spec.nullable ? 1 : 0 }
 
+    /// A top-level column, OPTIONAL when `spec.nullable`.
     init(_ spec: ParquetColumnSpec, index: Int) throws {
+        try self.init(spec, index: index, path: [spec.name], repetition: spec.nullable ? .optional : .required,
+                      maxDefinitionLevel: spec.nullable ? 1 : 0, maxRepetitionLevel: 0)
+    }
+
+    /// A leaf anywhere in the schema tree.
+    init(_ spec: ParquetColumnSpec, index: Int, path: [String], repetition: Repetition, maxDefinitionLevel: Int,
+         maxRepetitionLevel: Int) throws {
         self.spec = spec
         self.index = index
-        let name = spec.name
+        self.path = path
+        self.maxDefinitionLevel = maxDefinitionLevel
+        self.maxRepetitionLevel = maxRepetitionLevel
+        let name = path.joined(separator: ".")
         func invalid(_ message: String) -> ParquetError {
             ParquetError.invalidSchema("column \(index) '\(name)': \(message)")
         }
-        guard !name.isEmpty else { throw invalid("the column name is empty") }
+        guard !spec.name.isEmpty else { throw invalid("the column name is empty") }
+        guard maxDefinitionLevel <= ParquetSchema.maxLevel, maxRepetitionLevel <= ParquetSchema.maxLevel else {
+            throw invalid("too many nested levels")
+        }
         let physical = spec.physicalType
 
         // Fixed width.
@@ -282,7 +303,7 @@ struct ResolvedColumn: Sendable {
                 }
                 if !signed { order = .unsigned }
             case .map, .list, .variant, .geometry, .geography:
-                throw invalid("logical type \(logical) needs a nested or special layout; this writer writes flat columns only")
+                throw invalid("logical type \(logical) annotates a group or needs a layout the writer does not write, not a primitive column")
             case .null, .unknown:
                 throw invalid("logical type \(logical) is not supported by the writer")
             }
@@ -295,7 +316,7 @@ struct ResolvedColumn: Sendable {
             && [.boolean, .int32, .int64, .float, .double].contains(physical)
         self.element = SchemaElement(
             type: physical, typeLength: physical == .fixedLenByteArray ? Int32(width) : nil,
-            repetitionType: spec.nullable ? .optional : .required, name: name, convertedType: converted,
+            repetitionType: repetition, name: spec.name, convertedType: converted,
             scale: scale, precision: precision, fieldId: spec.fieldId, logicalType: spec.logicalType)
     }
 }
@@ -308,10 +329,17 @@ extension ParquetColumnSpec {
     /// is dropped (readers ignore it too). Throws for nested or repeated columns and for annotations the writer
     /// does not write (INTERVAL, MAP, LIST).
     public init(column: ColumnDescriptor) throws {
-        let e = column.element
         guard column.path.count == 1, column.maxRepetitionLevel == 0, column.maxDefinitionLevel <= 1 else {
-            throw ParquetError.invalidSchema("column '\(column.dottedPath)' is nested or repeated; the writer writes flat columns only")
+            throw ParquetError.invalidSchema("column '\(column.dottedPath)' is nested or repeated; describe it with ParquetSchemaNode.fields(of:)")
         }
+        try self.init(leaf: column)
+        nullable = column.maxDefinitionLevel == 1
+    }
+
+    /// The types of any leaf column (named by its last path component); `nullable` is left true, since in a
+    /// nested schema the node's repetition decides.
+    public init(leaf column: ColumnDescriptor) throws {
+        let e = column.element
         var logical = e.logicalType
         if case .unknown? = logical { logical = nil }
         if logical == nil, let converted = e.convertedType {
@@ -342,8 +370,8 @@ extension ParquetColumnSpec {
                 throw ParquetError.invalidSchema("column '\(column.dottedPath)': converted type \(converted) is not supported by the writer")
             }
         }
-        self.init(name: column.path[0], physicalType: column.physicalType, logicalType: logical,
+        self.init(name: column.path.last ?? e.name, physicalType: column.physicalType, logicalType: logical,
                   typeLength: column.physicalType == .fixedLenByteArray ? column.typeLength : nil,
-                  nullable: column.maxDefinitionLevel == 1, fieldId: e.fieldId)
+                  nullable: true, fieldId: e.fieldId)
     }
 }

@@ -15,34 +15,58 @@ private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -
     #endif
 }
 
-/// Writes a Parquet file with a flat schema (top-level primitive columns, REQUIRED or OPTIONAL).
+/// One leaf column of input with its Dremel levels, as the reader's `Column` holds them: `definitionLevels` and
+/// `repetitionLevels` one per entry (nil when the column has no such levels, or, for definition levels, when
+/// every entry holds a value), `values` the dense non-null values (`.dictionary` is accepted).
+public struct ParquetLeafColumn: Sendable {
+    public var values: ColumnData
+    public var definitionLevels: [UInt16]?
+    public var repetitionLevels: [UInt16]?
+
+    public init(values: ColumnData, definitionLevels: [UInt16]? = nil, repetitionLevels: [UInt16]? = nil) {
+        self.values = values
+        self.definitionLevels = definitionLevels
+        self.repetitionLevels = repetitionLevels
+    }
+}
+
+/// Writes a Parquet file: any schema of primitive columns, structs, LISTs, MAPs and repeated fields
+/// (`ParquetSchemaNode`), every physical and logical type, every encoding and codec the reader reads, pages v1
+/// or v2, statistics and the page index.
 ///
-/// Rows arrive column-wise through `write(columns:validity:rowCount:)` and are buffered until a row group is
-/// full (`rowGroupSize` rows); each full row group is then encoded and handed to the output at once, so memory
-/// holds at most one row group of input plus one encoded column chunk. The output is either memory (`init(schema:
-/// options:)`; `finish()` returns the file) or a file (`init(path:schema:options:)`): pages stream into
-/// `path + ".tmp"`, which `finish()` syncs and renames to `path`, so a crash or error never leaves a partial file
-/// at `path`. A writer that is dropped without `finish()` removes its temporary file.
+/// Input comes in one of four forms, which may be mixed: rows of `ParquetValue` (`write(rows:)`, shredded into
+/// levels here), leaf columns with levels (`write(leaves:)`), a batch as the reader returns it (`write(_:)`, so
+/// read → write copies levels and values without converting them), or, for flat schemas, columns with validity
+/// (`write(columns:validity:rowCount:)`). Everything is buffered per leaf column until a row group is full
+/// (`rowGroupSize` bytes of buffered input, or `rowGroupRowLimit` rows); the row group is then encoded column
+/// by column and handed to the output, so memory holds one row group of input plus one encoded column chunk.
+/// The output is either memory (`init(fields:options:)`; `finish()` returns the file) or a file
+/// (`init(path:fields:options:)`): pages stream into `path + ".tmp"`, which `finish()` syncs and renames to
+/// `path`, so a crash or error never leaves a partial file at `path`. A writer that is dropped without `finish()`
+/// removes its temporary file.
 ///
-/// `write` checks its whole input before buffering any of it: a call that throws `ParquetError.invalidArgument`
-/// for bad input leaves the writer as it was. An error while encoding or writing (compression, I/O) leaves
-/// the writer failed: later calls throw.
+/// Every `write` checks its whole input before any of it counts: a call that throws `ParquetError.invalidArgument`
+/// for bad input (naming the row or column and position) leaves the writer as it was. An error while encoding or
+/// writing (compression, I/O) leaves the writer failed: later calls throw.
 ///
-/// Values are checked against their column: physical type, FIXED_LEN_BYTE_ARRAY width, one value per non-null
-/// row, no null in a REQUIRED column, INT(8/16) and UINT(8/16) ranges, DECIMAL precision on INT32/INT64, TIME within
-/// a day, non-empty BYTE_ARRAY decimals. Not checked (for speed, like parquet-mr): UTF-8 validity of STRING values
-/// and the precision of FIXED_LEN_BYTE_ARRAY / BYTE_ARRAY decimals.
+/// Values are checked against their column: physical type, FIXED_LEN_BYTE_ARRAY width, INT(8/16) and UINT(8/16)
+/// ranges, DECIMAL precision on INT32/INT64, TIME within a day, non-empty BYTE_ARRAY decimals, nulls only where
+/// the schema allows them, and levels within their maxima. Not checked (for speed, like parquet-mr): UTF-8 validity
+/// of STRING values and the precision of FIXED_LEN_BYTE_ARRAY / BYTE_ARRAY decimals.
 ///
 /// Output is deterministic: the same schema, options and rows give the same bytes, however the rows are split
-/// across `write` calls.
+/// across `write` calls (as long as the row groups are cut at the same rows).
 public final class ParquetWriter {
-    public let schema: [ParquetColumnSpec]
+    /// The top-level fields of the schema.
+    public let fields: [ParquetSchemaNode]
     public let options: ParquetWriterOptions
 
-    private let columns: [ResolvedColumn]
+    private let writerSchema: WriterSchema
+    private let settings: [ColumnSettings]
     private var buffers: [ColumnBuffer]
-    private var bufferedRows = 0
     private var rowGroups: [RowGroup] = []
+    /// Per row group, per column: the page index to write ahead of the footer.
+    private var pageIndexes: [[(column: ColumnIndex?, offset: OffsetIndex)]] = []
     private var writtenRows: Int64 = 0
     private var output = Output()
     private var state = State.open
@@ -57,29 +81,34 @@ public final class ParquetWriter {
         var file: (fd: Int32, temporary: String, destination: String)?
     }
 
+    private var columns: [ResolvedColumn] { writerSchema.leaves }
+    private var bufferedRows: Int { buffers.first?.rowCount ?? 0 }
+
     /// A writer that builds the file in memory; `finish()` returns it.
-    public init(schema: [ParquetColumnSpec], options: ParquetWriterOptions = .init()) throws {
+    public init(fields: [ParquetSchemaNode], options: ParquetWriterOptions = .init()) throws {
         try options.validate()
-        guard !schema.isEmpty else { throw ParquetError.invalidSchema("the schema has no columns") }
-        var names = Set<String>()
-        var resolved: [ResolvedColumn] = []
-        for (i, spec) in schema.enumerated() {
-            guard names.insert(spec.name).inserted else {
-                throw ParquetError.invalidSchema("column \(i): the name '\(spec.name)' is used twice")
-            }
-            resolved.append(try ResolvedColumn(spec, index: i))
+        let schema = try WriterSchema(fields: fields, rootName: options.schemaName)
+        let paths = Set(schema.leaves.map(\.dottedPath))
+        for key in options.columns.keys.sorted() where !paths.contains(key) {
+            throw ParquetError.invalidArgument("writer options: column options for '\(key)', which is not a leaf column of the schema (\(schema.leaves.map(\.dottedPath).joined(separator: ", ")))")
         }
-        self.schema = schema
+        self.fields = fields
         self.options = options
-        self.columns = resolved
-        self.buffers = resolved.map { ColumnBuffer(column: $0) }
+        self.writerSchema = schema
+        self.settings = try schema.leaves.map { try ColumnSettings(column: $0, options: options) }
+        self.buffers = schema.leaves.map { ColumnBuffer(column: $0) }
         try emit(ParquetFormat.magic)
     }
 
+    /// A writer of a flat schema (top-level primitive columns, REQUIRED or OPTIONAL) in memory.
+    public convenience init(schema: [ParquetColumnSpec], options: ParquetWriterOptions = .init()) throws {
+        try self.init(fields: schema.map(ParquetSchemaNode.column), options: options)
+    }
+
     /// A writer that streams the file to `path + ".tmp"` and renames it to `path` in `finish()`.
-    public convenience init(path: String, schema: [ParquetColumnSpec], options: ParquetWriterOptions = .init()) throws {
+    public convenience init(path: String, fields: [ParquetSchemaNode], options: ParquetWriterOptions = .init()) throws {
         // Validate before creating anything on disk.
-        try self.init(schema: schema, options: options)
+        try self.init(fields: fields, options: options)
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -92,6 +121,10 @@ public final class ParquetWriter {
         try emit(header)
     }
 
+    public convenience init(path: String, schema: [ParquetColumnSpec], options: ParquetWriterOptions = .init()) throws {
+        try self.init(path: path, fields: schema.map(ParquetSchemaNode.column), options: options)
+    }
+
     deinit {
         if let file = output.file {
             close(file.fd)
@@ -102,39 +135,136 @@ public final class ParquetWriter {
     /// Rows accepted so far (written or buffered).
     public var rowCount: Int64 { writtenRows + Int64(bufferedRows) }
 
-    /// Appends `rowCount` rows given as columns: `columns[i]` holds the values of schema column `i` in its physical
-    /// type (`.dictionary` input is accepted and materialized). For an OPTIONAL column, `validity[i]` says per row
-    /// whether it holds a value (nil: every row does) and `columns[i]` holds values only for those rows, densely,
-    /// like the reader's `Column`. `validity` may be empty (no nulls anywhere) or have one entry per column.
-    public func write(columns data: [ColumnData], validity: [[Bool]?] = [], rowCount: Int) throws {
+    /// The leaf columns' dotted paths, in file order (the order `write(leaves:)` takes them in).
+    public var leafPaths: [String] { columns.map(\.dottedPath) }
+
+    // MARK: Input
+
+    /// Appends rows, each one `ParquetValue` per top-level field (see `ParquetValue` for the shapes).
+    public func write(rows: [[ParquetValue]]) throws {
         try checkOpen()
-        let inputs = try checkInput(data, validity: validity, rowCount: rowCount)
-        guard rowCount > 0 else { return }
-        for (c, input) in inputs.enumerated() {
-            buffers[c].append(input.data, validity: input.validity, rows: rowCount)
+        let marks = buffers.map { $0.mark() }
+        var shredder = RecordShredder(tree: writerSchema.shredTree, buffers: buffers, firstRow: rowCount)
+        buffers = []
+        do {
+            for (r, row) in rows.enumerated() { try shredder.shred(row, index: r) }
+        } catch {
+            buffers = shredder.buffers
+            for c in buffers.indices { buffers[c].rollback(to: marks[c]) }
+            throw error
         }
-        bufferedRows += rowCount
+        buffers = shredder.buffers
         try failing { try flush(final: false) }
     }
 
-    /// Appends a batch as the reader returns it (flat columns, in schema order).
-    public func write(_ batch: ColumnBatch) throws {
-        if let nested = batch.columns.first(where: { $0.repetitionLevels != nil || $0.descriptor.maxDefinitionLevel > 1 }) {
-            throw ParquetError.invalidArgument("write: column '\(nested.descriptor.dottedPath)' is nested or repeated; the writer writes flat columns only")
+    /// Appends leaf columns with their levels, one per leaf in file order (`leafPaths`).
+    public func write(leaves: [ParquetLeafColumn]) throws {
+        try checkOpen()
+        func bad(_ message: String) -> ParquetError { .invalidArgument("write: \(message)") }
+        guard leaves.count == columns.count else {
+            throw bad("got \(leaves.count) leaf columns but the schema has \(columns.count) (\(leafPaths.joined(separator: ", ")))")
         }
-        try write(columns: batch.columns.map(\.values), validity: batch.columns.map(\.validity), rowCount: batch.rowCount)
+        var inputs: [(def: [UInt16]?, rep: [UInt16]?, values: ColumnData, entries: Int)] = []
+        var rows: Int?
+        for (c, column) in columns.enumerated() {
+            func badColumn(_ message: String) -> ParquetError { bad("column \(c) '\(column.dottedPath)': \(message)") }
+            let leaf = leaves[c]
+            let plain = try materialize(leaf.values, column: column, badColumn)
+            var def = leaf.definitionLevels
+            var rep = leaf.repetitionLevels
+            let entries = def?.count ?? rep?.count ?? plain.count
+            if let d = def, d.count != entries { throw badColumn("\(d.count) definition levels but \(entries) repetition levels") }
+            if let r = rep, r.count != entries { throw badColumn("\(r.count) repetition levels but \(entries) definition levels") }
+            let maxDef = UInt16(column.maxDefinitionLevel)
+            let maxRep = UInt16(column.maxRepetitionLevel)
+            if let d = def {
+                if let k = d.firstIndex(where: { $0 > maxDef }) {
+                    throw badColumn("definition level \(d[k]) at entry \(k) is above the column's maximum \(maxDef)")
+                }
+                if maxDef == 0 { def = nil }
+            }
+            if let r = rep {
+                if let k = r.firstIndex(where: { $0 > maxRep }) {
+                    throw badColumn("repetition level \(r[k]) at entry \(k) is above the column's maximum \(maxRep)")
+                }
+                if maxRep == 0 { rep = nil }
+            }
+            if let r = rep {
+                if let first = r.first, first != 0 { throw badColumn("the first repetition level is \(first); a record starts at 0") }
+                let needed = column.repeatedAncestorDefinitionLevels
+                let d = def
+                for k in r.indices where r[k] > 0 {
+                    let level = d?[k] ?? maxDef
+                    if Int(level) < needed[Int(r[k]) - 1] {
+                        throw badColumn("entry \(k) repeats at level \(r[k]) but its definition level \(level) is below \(needed[Int(r[k]) - 1]), where that list exists")
+                    }
+                }
+            } else if maxRep > 0 {
+                throw badColumn("the column is repeated; it needs repetition levels")
+            }
+            let present = def.map { $0.reduce(0) { $0 + ($1 == maxDef ? 1 : 0) } } ?? entries
+            guard plain.count == present else {
+                throw badColumn("got \(plain.count) values for \(present) entries at the maximum definition level \(maxDef)")
+            }
+            if def == nil && maxDef > 0 && entries != plain.count {
+                throw badColumn("got \(plain.count) values for \(entries) entries")
+            }
+            try checkValues(plain, column: column, badColumn)
+            let records = rep.map { $0.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } } ?? entries
+            if let rows, rows != records {
+                throw badColumn("holds \(records) records but column 0 '\(columns[0].dottedPath)' holds \(rows)")
+            }
+            rows = records
+            inputs.append((def, rep, plain, entries))
+        }
+        for (c, input) in inputs.enumerated() {
+            buffers[c].append(definitionLevels: input.def, repetitionLevels: input.rep, values: input.values, entries: input.entries)
+        }
+        try failing { try flush(final: false) }
     }
 
-    /// Writes any buffered rows and the footer. For a memory writer, returns the complete file; for a file writer,
-    /// syncs, closes and renames the file into place and returns an empty array.
+    /// Appends a batch as the reader returns it: one column per leaf, in file order, levels and values as read.
+    public func write(_ batch: ColumnBatch) throws {
+        guard batch.columns.count == columns.count else {
+            throw ParquetError.invalidArgument("write: the batch has \(batch.columns.count) columns but the schema has \(columns.count) leaves (\(leafPaths.joined(separator: ", ")))")
+        }
+        for (c, column) in batch.columns.enumerated() where column.descriptor.path != columns[c].path {
+            throw ParquetError.invalidArgument("write: batch column \(c) is '\(column.descriptor.dottedPath)' but leaf \(c) of the schema is '\(columns[c].dottedPath)'")
+        }
+        try write(leaves: batch.columns.map {
+            ParquetLeafColumn(values: $0.values, definitionLevels: $0.definitionLevels, repetitionLevels: $0.repetitionLevels)
+        })
+    }
+
+    /// Appends `rowCount` rows of a flat schema given as columns: `columns[i]` holds the values of column `i` in its
+    /// physical type (`.dictionary` input is accepted and materialized). For an OPTIONAL column, `validity[i]` says
+    /// per row whether it holds a value (nil: every row does) and `columns[i]` holds values only for those rows,
+    /// densely, like the reader's `Column`. `validity` may be empty (no nulls anywhere) or have one entry per column.
+    public func write(columns data: [ColumnData], validity: [[Bool]?] = [], rowCount: Int) throws {
+        try checkOpen()
+        if let nested = columns.first(where: { $0.path.count != 1 || $0.maxRepetitionLevel > 0 }) {
+            throw ParquetError.invalidArgument("write: column '\(nested.dottedPath)' is nested or repeated; write it with write(leaves:) or write(rows:)")
+        }
+        let inputs = try checkInput(data, validity: validity, rowCount: rowCount)
+        guard rowCount > 0 else { return }
+        for (c, input) in inputs.enumerated() {
+            let def = input.validity.map { $0.map { $0 ? UInt16(1) : 0 } }
+            buffers[c].append(definitionLevels: def, repetitionLevels: nil, values: input.data, entries: rowCount)
+        }
+        try failing { try flush(final: false) }
+    }
+
+    /// Writes any buffered rows, the page index and the footer. For a memory writer, returns the complete file;
+    /// for a file writer, syncs, closes and renames the file into place and returns an empty array.
     @discardableResult
     public func finish() throws -> [UInt8] {
         try checkOpen()
         try failing {
             try flush(final: true)
+            try writePageIndex()
             let metadata = FileMetaData(
                 version: 1,
-                schema: [SchemaElement(name: options.schemaName, numChildren: Int32(columns.count))] + columns.map(\.element),
+                schema: writerSchema.elements,
                 numRows: writtenRows, rowGroups: rowGroups,
                 keyValueMetadata: options.keyValueMetadata.isEmpty ? nil : options.keyValueMetadata,
                 createdBy: options.createdBy,
@@ -192,43 +322,82 @@ public final class ParquetWriter {
 
     // MARK: Row groups
 
-    /// Encodes and writes every full row group (and with `final`, the rest), then drops those rows from the buffers.
+    /// Writes row groups while the buffers hold a full one (with `final`, until they are empty). A row group is
+    /// full at `rowGroupRowLimit` rows or `rowGroupSize` buffered bytes; when one call brought several row groups'
+    /// worth, the rows are cut in proportion to their size.
     private func flush(final: Bool) throws {
-        var rowStart = 0
-        var valueStarts = [Int](repeating: 0, count: columns.count)
-        while bufferedRows - rowStart >= options.rowGroupSize || (final && bufferedRows > rowStart) {
-            let rows = min(options.rowGroupSize, bufferedRows - rowStart)
-            let groupStart = output.position
-            var chunks: [ColumnChunk] = []
-            var uncompressed: Int64 = 0
-            for c in columns.indices {
-                let rowRange = rowStart..<(rowStart + rows)
-                let valueCount = buffers[c].valueCount(rows: rowRange)
-                let valueRange = valueStarts[c]..<(valueStarts[c] + valueCount)
-                valueStarts[c] += valueCount
-                let chunk = try buffers[c].encode(rows: rowRange, values: valueRange, options: options)
-                let start = output.position
-                try emit(chunk.bytes)
-                let dataOffset = start + Int64(chunk.dictionaryPageLength ?? 0)
-                let meta = ColumnMetaData(
-                    type: columns[c].physical, encodings: chunk.encodings, pathInSchema: [columns[c].name],
-                    codecRaw: options.codec.rawValue, numValues: Int64(chunk.numValues),
-                    totalUncompressedSize: Int64(chunk.totalUncompressedSize), totalCompressedSize: Int64(chunk.bytes.count),
-                    dataPageOffset: dataOffset, dictionaryPageOffset: chunk.dictionaryPageLength == nil ? nil : start,
-                    statistics: chunk.statistics, encodingStats: chunk.encodingStats)
-                chunks.append(ColumnChunk(fileOffset: start, metaData: meta))
-                uncompressed += Int64(chunk.totalUncompressedSize)
+        while bufferedRows > 0 {
+            let rows = bufferedRows
+            let bytes = buffers.reduce(0) { $0 + $1.byteSize }
+            var cut: Int
+            if bytes >= options.rowGroupSize {
+                cut = max(1, Int(Double(rows) * Double(options.rowGroupSize) / Double(bytes)))
+            } else if rows >= options.rowGroupRowLimit || final {
+                cut = rows
+            } else {
+                return
             }
-            rowGroups.append(RowGroup(
-                columns: chunks, totalByteSize: uncompressed, numRows: Int64(rows), fileOffset: groupStart,
-                totalCompressedSize: output.position - groupStart, ordinal: Int16(exactly: rowGroups.count)))
-            writtenRows += Int64(rows)
-            rowStart += rows
+            cut = min(cut, rows, options.rowGroupRowLimit)
+            try writeRowGroup(rows: cut)
         }
-        if rowStart > 0 {
-            for c in columns.indices { buffers[c].removeFirst(rows: rowStart, values: valueStarts[c]) }
-            bufferedRows -= rowStart
+    }
+
+    /// Encodes and writes the first `rows` buffered rows as one row group, then drops them from the buffers.
+    private func writeRowGroup(rows: Int) throws {
+        let groupStart = output.position
+        var chunks: [ColumnChunk] = []
+        var indexes: [(column: ColumnIndex?, offset: OffsetIndex)] = []
+        var uncompressed: Int64 = 0
+        for c in columns.indices {
+            let levels = buffers[c].levelIndex(ofRow: rows)
+            let values = buffers[c].valueIndex(ofLevel: levels)
+            let chunk = try buffers[c].encode(levels: 0..<levels, values: 0..<values, rows: rows, settings: settings[c], options: options)
+            let start = output.position
+            try emit(chunk.bytes)
+            let dataOffset = start + Int64(chunk.dictionaryPageLength ?? 0)
+            let meta = ColumnMetaData(
+                type: columns[c].physical, encodings: chunk.encodings, pathInSchema: columns[c].path,
+                codecRaw: settings[c].codec.rawValue, numValues: Int64(chunk.numValues),
+                totalUncompressedSize: Int64(chunk.totalUncompressedSize), totalCompressedSize: Int64(chunk.bytes.count),
+                dataPageOffset: dataOffset, dictionaryPageOffset: chunk.dictionaryPageLength == nil ? nil : start,
+                statistics: chunk.statistics, encodingStats: chunk.encodingStats)
+            chunks.append(ColumnChunk(fileOffset: start, metaData: meta))
+            uncompressed += Int64(chunk.totalUncompressedSize)
+            if options.writePageIndex {
+                let locations = chunk.pageLocations.map {
+                    PageLocation(offset: start + Int64($0.offset), compressedPageSize: Int32($0.size), firstRowIndex: Int64($0.firstRow))
+                }
+                indexes.append((chunk.columnIndex, OffsetIndex(pageLocations: locations)))
+            }
+            buffers[c].removeFirst(rows: rows, levels: levels, values: values)
         }
+        rowGroups.append(RowGroup(
+            columns: chunks, totalByteSize: uncompressed, numRows: Int64(rows), fileOffset: groupStart,
+            totalCompressedSize: output.position - groupStart, ordinal: Int16(exactly: rowGroups.count)))
+        if options.writePageIndex { pageIndexes.append(indexes) }
+        writtenRows += Int64(rows)
+    }
+
+    /// Writes every ColumnIndex, then every OffsetIndex (the layout parquet-mr uses), and points the chunks at them.
+    private func writePageIndex() throws {
+        for g in pageIndexes.indices {
+            for c in pageIndexes[g].indices {
+                guard let index = pageIndexes[g][c].column else { continue }
+                let bytes = index.encoded()
+                rowGroups[g].columns[c].columnIndexOffset = output.position
+                rowGroups[g].columns[c].columnIndexLength = Int32(bytes.count)
+                try emit(bytes)
+            }
+        }
+        for g in pageIndexes.indices {
+            for c in pageIndexes[g].indices {
+                let bytes = pageIndexes[g][c].offset.encoded()
+                rowGroups[g].columns[c].offsetIndexOffset = output.position
+                rowGroups[g].columns[c].offsetIndexLength = Int32(bytes.count)
+                try emit(bytes)
+            }
+        }
+        pageIndexes = []
     }
 
     private func emit(_ bytes: [UInt8]) throws {
@@ -278,7 +447,7 @@ public final class ParquetWriter {
         var validity: [Bool]?
     }
 
-    /// Checks every column of one `write` call and returns the values in plain (materialized) form.
+    /// Checks every column of one flat `write` call and returns the values in plain (materialized) form.
     private func checkInput(_ data: [ColumnData], validity: [[Bool]?], rowCount: Int) throws -> [Input] {
         func bad(_ message: String) -> ParquetError { .invalidArgument("write: \(message)") }
         guard rowCount >= 0 else { throw bad("rowCount \(rowCount) is negative") }
@@ -300,7 +469,7 @@ public final class ParquetWriter {
                     throw badColumn("validity has \(v.count) entries but rowCount is \(rowCount)")
                 }
                 present = v.reduce(0) { $0 + ($1 ? 1 : 0) }
-                if !column.spec.nullable {
+                if column.maxDefinitionLevel == 0 {
                     if let r = v.firstIndex(of: false) {
                         throw badColumn("the column is REQUIRED (not nullable) but row \(r) is null")
                     }

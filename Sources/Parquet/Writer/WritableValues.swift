@@ -12,6 +12,8 @@ protocol WritableValues {
     func appendPlain(_ range: Range<Int>, to out: inout [UInt8])
     /// Appends the PLAIN encoding of the values at `indices`, in that order (the dictionary page).
     func appendPlain(indices: [Int], to out: inout [UInt8])
+    /// Appends the values in `range` in `encoding`, one of `ColumnSettings.allowedEncodings` of the type.
+    func appendEncoded(_ range: Range<Int>, _ encoding: Encoding, to out: inout [UInt8])
     /// Whether value `i` takes part in min/max (false for NaN, and for every value of an unordered type).
     func isOrdered(_ i: Int) -> Bool
     /// Whether value `a` sorts before value `b` in the column's statistics order.
@@ -28,6 +30,19 @@ private func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to out: inout 
 
 private func littleEndianBytes<T: FixedWidthInteger>(_ value: T) -> [UInt8] {
     withUnsafeBytes(of: value.littleEndian) { Array($0) }
+}
+
+/// Appends `array[range]` as BYTE_STREAM_SPLIT.
+private func appendSplit<T: BitwiseCopyable>(_ array: [T], _ range: Range<Int>, to out: inout [UInt8]) {
+    guard !range.isEmpty else { return }
+    array.withUnsafeBufferPointer { buf in
+        ByteStreamSplit.encode(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[range])), width: MemoryLayout<T>.size, into: &out)
+    }
+}
+
+/// Appends `array[range]` as DELTA_BINARY_PACKED.
+private func appendDelta<T: FixedWidthInteger & SignedInteger>(_ array: [T], _ range: Range<Int>, to out: inout [UInt8]) {
+    array.withUnsafeBufferPointer { buf in DeltaBinaryPackedEncoder.encode(UnsafeBufferPointer(rebasing: buf[range]), into: &out) }
 }
 
 /// Appends the raw (little-endian) bytes of `array[range]`.
@@ -64,6 +79,9 @@ struct BooleanValues: WritableValues {
         appendLittleEndian(UInt32(body.count), to: &out)
         out.append(contentsOf: body)
     }
+    func appendEncoded(_ range: Range<Int>, _ encoding: Encoding, to out: inout [UInt8]) {
+        if encoding == .rle { appendRLE(range, to: &out) } else { appendPlain(range, to: &out) }
+    }
     func isOrdered(_ i: Int) -> Bool { true }
     func isLess(_ a: Int, _ b: Int) -> Bool { !values[a] && values[b] }
     func statisticsBytes(_ i: Int, asMin: Bool) -> [UInt8] { [values[i] ? 1 : 0] }
@@ -73,6 +91,13 @@ struct Int32Values: WritableValues {
     let values: [Int32]
     let unsigned: Bool
     var count: Int { values.count }
+    func appendEncoded(_ range: Range<Int>, _ encoding: Encoding, to out: inout [UInt8]) {
+        switch encoding {
+        case .deltaBinaryPacked: appendDelta(values, range, to: &out)
+        case .byteStreamSplit: appendSplit(values, range, to: &out)
+        default: appendPlain(range, to: &out)
+        }
+    }
     func key(_ i: Int) -> Int32 { values[i] }
     func plainSize(_ i: Int) -> Int { 4 }
     func appendPlain(_ range: Range<Int>, to out: inout [UInt8]) { appendRaw(values, range, to: &out) }
@@ -91,6 +116,13 @@ struct Int64Values: WritableValues {
     let values: [Int64]
     let unsigned: Bool
     var count: Int { values.count }
+    func appendEncoded(_ range: Range<Int>, _ encoding: Encoding, to out: inout [UInt8]) {
+        switch encoding {
+        case .deltaBinaryPacked: appendDelta(values, range, to: &out)
+        case .byteStreamSplit: appendSplit(values, range, to: &out)
+        default: appendPlain(range, to: &out)
+        }
+    }
     func key(_ i: Int) -> Int64 { values[i] }
     func plainSize(_ i: Int) -> Int { 8 }
     func appendPlain(_ range: Range<Int>, to out: inout [UInt8]) { appendRaw(values, range, to: &out) }
@@ -108,6 +140,7 @@ struct Int64Values: WritableValues {
 struct Int96Values: WritableValues {
     let values: [Int96]
     var count: Int { values.count }
+    func appendEncoded(_ range: Range<Int>, _ encoding: Encoding, to out: inout [UInt8]) { appendPlain(range, to: &out) }
     func key(_ i: Int) -> Int96 { values[i] }
     func plainSize(_ i: Int) -> Int { 12 }
     func appendPlain(_ range: Range<Int>, to out: inout [UInt8]) {
@@ -133,6 +166,9 @@ struct Int96Values: WritableValues {
 struct FloatValues: WritableValues {
     let values: [Float]
     var count: Int { values.count }
+    func appendEncoded(_ range: Range<Int>, _ encoding: Encoding, to out: inout [UInt8]) {
+        if encoding == .byteStreamSplit { appendSplit(values, range, to: &out) } else { appendPlain(range, to: &out) }
+    }
     func key(_ i: Int) -> UInt32 { values[i].bitPattern }
     func plainSize(_ i: Int) -> Int { 4 }
     func appendPlain(_ range: Range<Int>, to out: inout [UInt8]) { appendRaw(values, range, to: &out) }
@@ -150,6 +186,9 @@ struct FloatValues: WritableValues {
 struct DoubleValues: WritableValues {
     let values: [Double]
     var count: Int { values.count }
+    func appendEncoded(_ range: Range<Int>, _ encoding: Encoding, to out: inout [UInt8]) {
+        if encoding == .byteStreamSplit { appendSplit(values, range, to: &out) } else { appendPlain(range, to: &out) }
+    }
     func key(_ i: Int) -> UInt64 { values[i].bitPattern }
     func plainSize(_ i: Int) -> Int { 8 }
     func appendPlain(_ range: Range<Int>, to out: inout [UInt8]) { appendRaw(values, range, to: &out) }
@@ -195,6 +234,17 @@ struct ByteArrayValues: WritableValues {
     /// DECIMAL on BYTE_ARRAY: signed big-endian order instead of unsigned bytes.
     let decimal: Bool
     var count: Int { values.count }
+    /// The values in `range`, sharing this buffer's bytes.
+    func slice(_ range: Range<Int>) -> ByteArrays {
+        ByteArrays(offsets: Array(values.offsets[range.lowerBound...range.upperBound]), bytes: values.bytes)
+    }
+    func appendEncoded(_ range: Range<Int>, _ encoding: Encoding, to out: inout [UInt8]) {
+        switch encoding {
+        case .deltaLengthByteArray: DeltaByteArrayEncoder.encodeDeltaLength(slice(range), into: &out)
+        case .deltaByteArray: DeltaByteArrayEncoder.encodeDelta(slice(range), into: &out)
+        default: appendPlain(range, to: &out)
+        }
+    }
     func key(_ i: Int) -> ArraySlice<UInt8> { values[i] }
     func plainSize(_ i: Int) -> Int { 4 + values.offsets[i + 1] - values.offsets[i] }
     func appendPlain(_ range: Range<Int>, to out: inout [UInt8]) {
@@ -226,6 +276,22 @@ struct FixedBytesValues: WritableValues {
     let values: FixedByteArrays
     let order: StatisticsOrder
     var count: Int { values.count }
+    func appendEncoded(_ range: Range<Int>, _ encoding: Encoding, to out: inout [UInt8]) {
+        let w = values.width
+        switch encoding {
+        case .byteStreamSplit:
+            guard !range.isEmpty else { return }
+            values.bytes.withUnsafeBytes { raw in
+                ByteStreamSplit.encode(bytes: UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound * w)..<(range.upperBound * w)]), width: w, into: &out)
+            }
+        case .deltaByteArray:
+            var b = ByteArrays()
+            b.reserve(values: range.count, bytes: range.count * w)
+            for i in range { b.append(values[i]) }
+            DeltaByteArrayEncoder.encodeDelta(b, into: &out)
+        default: appendPlain(range, to: &out)
+        }
+    }
     func key(_ i: Int) -> ArraySlice<UInt8> { values[i] }
     func plainSize(_ i: Int) -> Int { values.width }
     func appendPlain(_ range: Range<Int>, to out: inout [UInt8]) {

@@ -10,10 +10,7 @@ import Testing
     /// several pages each; values, validity, chunk and page statistics and page headers all checked.
     @Test(arguments: WriterCase.all)
     func roundTrip(_ c: WriterCase) async throws {
-        guard Codecs.isAvailable(c.codec) else {
-            print("skipping \(c.testDescription): \(c.codec.name) is not available")
-            return
-        }
+        try skipCase(unless: Codecs.isAvailable(c.codec), "\(c.testDescription): \(c.codec.name) library not installed")
         let rows = 2500
         let seed: UInt64 = 0x5EED_0000 + UInt64(c.pageVersion) * 16 + (c.dictionary ? 8 : 0) + (c.nulls ? 4 : 0) + UInt64(c.codec.rawValue) << 8
         let columns = WriterData.columns(rows: rows, nulls: c.nulls, seed: seed)

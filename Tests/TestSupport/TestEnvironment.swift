@@ -49,3 +49,9 @@ public enum TestEnvironment {
     public static let noPyarrowAndDuckDB: Comment =
         "python3 with pyarrow and duckdb not found (scripts/test.sh installs them)"
 }
+
+/// Skips the running case of a parameterized test when `condition` is false: the case is reported as skipped with
+/// `reason`, never as passed. (`.enabled(if:)` decides for every argument of a test at once, so it cannot.)
+public func skipCase(unless condition: Bool, _ reason: Comment) throws {
+    if !condition { try Test.cancel(reason) }
+}

@@ -30,20 +30,31 @@ public struct AggregateSelection: Sendable, Equatable {
     }
 }
 
-/// A store's raw partial rows for a selection: the rows of the selected pipeline, window, key and segments, in the
-/// generations the selection reads. They come in any order, possibly several per (key, bucket).
-protocol PartialRowSource: Sendable {
+/// A store that yields raw partial rows for a selection: the rows of the selected pipeline, window, key and
+/// segments, in the generations the selection reads, in any order, possibly several per (key, bucket). Its `query` and
+/// `segmentAggregates` are then the one `AggregateReader` read.
+public protocol PartialRowSource: PartialsStore {
     /// Calls `rows.add` for every stored partial of `selection`.
     func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws
     /// The monoid of a registered pipeline (an error naming the pipeline when it is not registered).
     func monoid(ofPipeline name: String) async throws -> Monoid
 }
 
+extension PartialRowSource {
+    public func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow] {
+        try await AggregateReader.read(.query(pipeline: pipeline, window: window, key: key, from: from, to: to), from: self)
+    }
+
+    public func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow] {
+        try await AggregateReader.read(.segments(pipeline: pipeline, window: window, from: segmentFrom, to: segmentTo), from: self)
+    }
+}
+
 /// Combines raw rows into aggregates: partials of equal (key, bucket) combined with the pipeline's monoid, buckets
 /// outside [from, to) and keys other than the selected one left out.
-struct AggregateCombiner {
-    let selection: AggregateSelection
-    let monoid: Monoid
+public struct AggregateCombiner {
+    public let selection: AggregateSelection
+    public let monoid: Monoid
     private var combined: [AggregateKey: PartialValue] = [:]
 
     init(_ selection: AggregateSelection, monoid: Monoid) {
@@ -51,7 +62,7 @@ struct AggregateCombiner {
         self.monoid = monoid
     }
 
-    @inline(__always) mutating func add(key: String, bucket: Int64, _ value: PartialValue) throws {
+    @inline(__always) public mutating func add(key: String, bucket: Int64, _ value: PartialValue) throws {
         if let from = selection.from, bucket < from { return }
         if let to = selection.to, bucket >= to { return }
         if let only = selection.key, key != only { return }

@@ -695,20 +695,12 @@ public final class DynamoDBStateStore: StateStore, PartialRowSource, WriteReques
 
     // MARK: - Query
 
-    public func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow] {
-        try await AggregateReader.read(.query(pipeline: pipeline, window: window, key: key, from: from, to: to), from: self)
-    }
-
-    public func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow] {
-        try await AggregateReader.read(.segments(pipeline: pipeline, window: window, from: segmentFrom, to: segmentTo), from: self)
-    }
-
-    func monoid(ofPipeline name: String) async throws -> Monoid {
+    public func monoid(ofPipeline name: String) async throws -> Monoid {
         try await registry.pipeline(name, loading: storedPipelines).monoid
     }
 
     /// One partition (pipeline and window; `begins_with` for a key), its items filtered by the lineage in Swift.
-    func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws {
+    public func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws {
         let pid = try await pipelineID(selection.pipeline)
         var keyCondition = "pk = :p"
         var values: [String: Any] = [":p": DynamoValue.s(Self.partitionKey(pipeline: pid, window: selection.window))]

@@ -806,20 +806,12 @@ public final class PostgresStateStore: StateStore, PartialRowSource, @unchecked 
 
     // MARK: - Query
 
-    public func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow] {
-        try await AggregateReader.read(.query(pipeline: pipeline, window: window, key: key, from: from, to: to), from: self)
-    }
-
-    public func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow] {
-        try await AggregateReader.read(.segments(pipeline: pipeline, window: window, from: segmentFrom, to: segmentTo), from: self)
-    }
-
-    func monoid(ofPipeline name: String) async throws -> Monoid {
+    public func monoid(ofPipeline name: String) async throws -> Monoid {
         try await registry.pipeline(name, loading: storedPipelines).monoid
     }
 
     /// The partial rows of the selection, in their segments' active generations (and the live one when selected).
-    func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws {
+    public func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws {
         let pid = try await pipelineID(selection.pipeline)
         var sql = """
             SELECT k.key, p.bucket, p.ival, p.bval FROM backfill_partials p JOIN backfill_keys k ON k.id = p.key_id

@@ -448,20 +448,12 @@ public final class SQLiteStateStore: StateStore, PartialRowSource, @unchecked Se
         try PipelineRegistry.definitions(try locked { try storedPipelines() })
     }
 
-    public func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow] {
-        try await AggregateReader.read(.query(pipeline: pipeline, window: window, key: key, from: from, to: to), from: self)
-    }
-
-    public func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow] {
-        try await AggregateReader.read(.segments(pipeline: pipeline, window: window, from: segmentFrom, to: segmentTo), from: self)
-    }
-
-    func monoid(ofPipeline name: String) async throws -> Monoid {
+    public func monoid(ofPipeline name: String) async throws -> Monoid {
         try await registry.pipeline(name) { try locked { try storedPipelines() } }.monoid
     }
 
     /// The partial sets of the selection, each set's buckets given to `rows` one by one.
-    func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws {
+    public func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws {
         let pid = try await pipelineID(selection.pipeline)
         let monoid = rows.monoid
         try locked {

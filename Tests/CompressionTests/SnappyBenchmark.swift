@@ -8,6 +8,7 @@
 
 import Compression
 import Foundation
+import TestSupport
 import Testing
 
 /// ~1 MiB pages shaped like Parquet column chunks: PLAIN int64 ids and

@@ -1,5 +1,6 @@
 import Compression
 import Foundation
+import TestSupport
 import Testing
 @testable import Parquet
 
@@ -117,7 +118,7 @@ import Testing
 
     /// A dictionary that outgrows its limit: the first pages keep it, the rest of the chunk is PLAIN.
     @Test func dictionaryFallsBackToPlain() async throws {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRNG(seed: 7)
         let rows = 6000
         let values = (0..<rows).map { _ in Int64(bitPattern: rng.next()) }
         var options = ParquetWriterOptions()
@@ -228,7 +229,7 @@ import Testing
         #expect(try writerEncode(columns, rows: rows, options: options) == once)
 
         // Batches of uneven sizes, to a memory writer and to a file.
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededRNG(seed: 5)
         var cuts = [0]
         while cuts.last! < rows { cuts.append(min(rows, cuts.last! + Int(rng.next() % 900))) }
         let dir = try writerTempDirectory("batches")

@@ -78,6 +78,6 @@ import Testing
         #expect(second.objectsAlreadyDone == first.objectsCommitted)
         #expect(second.writeRequests.map { $0 <= 3 } == true, "a re-run writes its run record only (\(second.writeRequests ?? -1) requests)")
         #expect(second.writeRequestsPerRow == nil)
-        await store.shutdown()
+        await store.close()
     }
 }

@@ -114,6 +114,6 @@ import Testing
         let second = try await run()
         #expect(second.objectsCommitted == 0)
         #expect(second.objectsAlreadyDone == first.objectsCommitted)
-        await store.shutdown()
+        await store.close()
     }
 }

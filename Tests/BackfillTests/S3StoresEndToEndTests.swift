@@ -109,6 +109,6 @@ import Testing
         for w in ["hourly", "daily", "lifetime"] {
             #expect(try await MotoServer.lines(store, pipeline: "page_views", window: WindowKind(rawValue: w)!) == before[w], "\(w) changed on re-run")
         }
-        await store.shutdown()
+        await store.close()
     }
 }

@@ -57,13 +57,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
-        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "Compression"], exclude: ["Fixtures"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression"]),
-        .testTarget(name: "AggregationTests", dependencies: ["Aggregation"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore"]),
-        .testTarget(name: "StateStoresTests", dependencies: ["StateStores", "Aggregation", "ObjectStore", .product(name: "PostgresNIO", package: "postgres-nio")]),
-        .testTarget(name: "BackfillTests", dependencies: ["Backfill", "StateStores", "Aggregation", "Parquet", "Datasets", "ObjectStore"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CompressionTests", dependencies: ["TestSupport", "Compression"]),
+        .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet", "Compression"], exclude: ["Fixtures"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Compression"]),
+        .testTarget(name: "AggregationTests", dependencies: ["TestSupport", "Aggregation"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["TestSupport", "ObjectStore"]),
+        .testTarget(name: "StateStoresTests", dependencies: ["TestSupport", "StateStores", "Aggregation", "ObjectStore", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        .testTarget(name: "BackfillTests", dependencies: ["TestSupport", "Backfill", "StateStores", "Aggregation", "Parquet", "Datasets", "ObjectStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -339,7 +339,7 @@ final class FoldTable {
         var general: [PartialValue] = []
         if fastIntegers { ints.reserveCapacity(count) } else { general.reserveCapacity(count) }
         for (h, l, v) in order {
-            out.window.append(WindowKind.fromCode(Int(h >> 60)))
+            out.window.append(try WindowKind(code: Int(h >> 60)))
             out.keyIndex.append(Int32(bitPattern: UInt32(truncatingIfNeeded: h >> 28)))
             out.bucket.append(l)
             out.segment.append((Int64(h & 0xFFF_FFFF) - (1 << 27)) * segmentMillis)
@@ -443,17 +443,5 @@ extension FoldTable {
             }
         }
         return out
-    }
-}
-
-extension WindowKind {
-    static func fromCode(_ code: Int) -> WindowKind {
-        switch code {
-        case 1: return .minute
-        case 2: return .hourly
-        case 3: return .daily
-        case 4: return .monthly
-        default: return .lifetime
-        }
     }
 }

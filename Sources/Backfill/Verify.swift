@@ -52,11 +52,10 @@ public final class Verifier: @unchecked Sendable {
         } else if from != nil || to != nil {
             throw RunError("give both --from and --to, or neither")
         }
-        try await store.migrate()
+        try await store.checkReadable()
         let scratchDir = FileManager.default.temporaryDirectory.appendingPathComponent("backfill-verify-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratchDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratchDir) }
-        let scratch = try SQLiteStateStore(path: scratchDir.appendingPathComponent("recomputed.sqlite").path)
+        let scratch = try await StoreRegistry.scratch(directory: scratchDir.path)
         var o = options
         o.mode = .verify(segmentFrom: range.from, segmentTo: range.to)
         o.boundaries = try await store.boundaries()

@@ -26,7 +26,7 @@ import Foundation
 extension DynamoDBStateStore {
     static let maxLineageAttempts = 50
 
-    private func lineageError(_ message: String) -> LineageError { LineageError("\(url): \(message)") }
+    private func lineageError(_ message: String) -> StoreError { fail(.lineage, message) }
 
     private static func paddedID(_ id: Int64) -> String {
         let s = String(id)
@@ -88,7 +88,7 @@ extension DynamoDBStateStore {
     private func decodeReplacement(_ item: DynamoItem) throws -> Replacement {
         guard let id = DynamoValue.int(item, "id"), let stateText = DynamoValue.string(item, "state"),
               let state = ReplacementState(rawValue: stateText) else {
-            throw lineageError("unreadable replacement item \(DynamoValue.string(item, "sk") ?? "?")")
+            throw fail(.corrupt, "unreadable replacement item \(DynamoValue.string(item, "sk") ?? "?")")
         }
         let pipelines = ((item["pl"] as? [String: Any])?["L"] as? [[String: Any]] ?? []).compactMap { $0["S"] as? String }
         let millis = DynamoValue.int(item, "sm") ?? 1
@@ -109,7 +109,7 @@ extension DynamoDBStateStore {
     }
 
     private func loadReplacement(_ id: Int64) async throws -> Replacement {
-        guard let item = try await db.getItem(table, pk: "REPL", sk: Self.paddedID(id)) else { throw lineageError("no replacement \(id)") }
+        guard let item = try await db.getItem(table, pk: "REPL", sk: Self.paddedID(id)) else { throw ReplacementRules.unknown(id, in: url) }
         return try decodeReplacement(item)
     }
 
@@ -203,49 +203,34 @@ extension DynamoDBStateStore {
     // MARK: - Replacements
 
     public func beginReplacement(_ proposed: Replacement, staleAfter: Double) async throws -> ReplacementStart {
-        guard !proposed.pipelines.isEmpty, proposed.segmentMillis > 0, proposed.segmentFrom < proposed.segmentTo else {
-            throw lineageError("a replacement needs pipelines and a non-empty segment range")
-        }
         for name in proposed.pipelines { _ = try await pipelineID(name) }
-        var fresh: (id: Int64, generation: Int64)?
+        var freshID: Int64?
         for _ in 0..<Self.maxLineageAttempts {
             let version = try await lineageVersion()
             let now = Date().timeIntervalSince1970
-            let overlapping = try await loadReplacements().filter { $0.state == .inProgress && $0.overlaps(proposed) }
-            if let live = overlapping.first(where: { $0.heartbeatAt > now - staleAfter }) { throw ReplaceConflict(inProgress: live) }
+            let all = try await loadReplacements()
+            let plan = try ReplacementRules.begin(proposed, inProgress: all.filter { $0.state == .inProgress }, now: now, staleAfter: staleAfter)
             let heartbeatIs: (Replacement) -> [String: [String: Any]] = { [":inprogress": DynamoValue.s(ReplacementState.inProgress.rawValue), ":oldhb": DynamoValue.n($0.heartbeatAt)] }
-            if let stale = overlapping.first(where: { !$0.sameWork(as: proposed) }) {
+            if let stale = plan.abandon.first {
                 // Abandoned other work: failed on its own (then decide again).
-                let message = "abandoned: no heartbeat since \(formatSeconds(stale.heartbeatAt)) (\(stale.worker)); replaced by a new replacement started by \(proposed.worker) at \(formatSeconds(now))"
-                let item = update(stale, set: ["state": DynamoValue.s(ReplacementState.failed.rawValue), "finished": DynamoValue.n(now), "message": DynamoValue.s(message)],
+                let item = update(stale, set: ["state": DynamoValue.s(ReplacementState.failed.rawValue), "finished": DynamoValue.n(now),
+                                               "message": DynamoValue.s(ReplacementRules.abandonedMessage(stale, by: proposed, at: now))],
                                   condition: "#state = :inprogress AND #hb = :oldhb", values: heartbeatIs(stale))
                 if try await transactLineage(version: version, [item]) { try await deleteGeneration(stale) }
                 continue
             }
-            if let same = overlapping.first {
-                var taken = same
-                taken.worker = proposed.worker
-                taken.heartbeatAt = now
-                let item = update(same, set: ["worker": DynamoValue.s(proposed.worker), "hb": DynamoValue.n(now)],
-                                  condition: "#state = :inprogress AND #hb = :oldhb", values: heartbeatIs(same))
+            if let taken = plan.resume {
+                let stored = all.first { $0.id == taken.id }!
+                let item = update(taken, set: ["worker": DynamoValue.s(taken.worker), "hb": DynamoValue.n(taken.heartbeatAt)],
+                                  condition: "#state = :inprogress AND #hb = :oldhb", values: heartbeatIs(stored))
                 if try await transactLineage(version: version, [item]) { return .resumed(taken) }
                 continue
             }
-            if fresh == nil { fresh = (try await nextID("REPLACEMENT"), try await nextID("GENERATION")) }
-            var r = proposed
-            r.id = fresh!.id
-            r.generation = fresh!.generation
-            r.state = .inProgress
-            r.heartbeatAt = now
-            r.finishedAt = nil
-            r.revertedAt = nil
-            r.objects = 0
-            r.rowsRead = 0
-            r.previous = []
-            r.collected = false
-            r.message = nil
+            if freshID == nil { freshID = try await nextID("REPLACEMENT") }
+            let maxUsed = [all.map(\.generation).max(), try await maxRecordedGeneration()].compactMap { $0 }.max()
+            let r = ReplacementRules.started(proposed, id: freshID!, generation: ReplacementRules.nextGeneration(maxUsed: maxUsed), now: now)
             let put: [String: Any] = ["Put": ["TableName": table, "Item": try replacementItem(r), "ConditionExpression": "attribute_not_exists(pk)"] as [String: Any]]
-            if try await transactLineage(version: version, [put]) { return .started(r) }
+            if try await transactLineage(version: version, [put, ["Update": generationSetUpdate(r.generation)]]) { return .started(r) }
         }
         throw lineageError("begin a replacement: gave up after \(Self.maxLineageAttempts) concurrent lineage changes")
     }
@@ -258,9 +243,7 @@ extension DynamoDBStateStore {
                                         values: [":now": DynamoValue.n(Date().timeIntervalSince1970), ":w": DynamoValue.s(worker),
                                                  ":inprogress": DynamoValue.s(ReplacementState.inProgress.rawValue)])
         } catch let e as DynamoDBError where e.code == "ConditionalCheckFailedException" {
-            let r = try await loadReplacement(id)
-            if r.state != .inProgress { throw lineageError("replacement \(id) is \(r.state.rawValue), not in progress") }
-            throw lineageError("replacement \(id) is worked on by \(r.worker), not \(worker)")
+            throw ReplacementRules.heartbeatRefused(try await loadReplacement(id), worker: worker)
         }
     }
 
@@ -269,9 +252,7 @@ extension DynamoDBStateStore {
         for _ in 0..<Self.maxLineageAttempts {
             let version = try await lineageVersion()
             let r = try await loadReplacement(id)
-            guard r.state == .inProgress else {
-                throw lineageError("replacement \(id) is \(r.state.rawValue); only a replacement in progress can be completed")
-            }
+            try ReplacementRules.checkInProgress(r, to: "completed")
             var pids: [Int64] = []
             for name in r.pipelines { pids.append(try await pipelineID(name)) }
             if !candidatesWritten {
@@ -285,22 +266,16 @@ extension DynamoDBStateStore {
                 }
                 candidatesWritten = true
             }
-            var previous: [SegmentGeneration] = []
+            var active: [String: [Int64: Int64]] = [:]
             for (name, pid) in zip(r.pipelines, pids) {
                 let lineage = try await activeLineage(pipelineID: pid)
-                for s in r.segments { previous.append(SegmentGeneration(pipeline: name, segment: s, generation: lineage.active(s))) }
+                for s in r.segments { active[name, default: [:]][s] = lineage.active(s) }
             }
-            let now = Date().timeIntervalSince1970
-            var done = r
-            done.state = .completed
-            done.finishedAt = now
-            done.objects = objects
-            done.rowsRead = rowsRead
-            done.previous = previous
+            let done = ReplacementRules.completed(r, active: active, objects: objects, rowsRead: rowsRead, now: Date().timeIntervalSince1970)
             let item = update(r, set: [
-                "state": DynamoValue.s(ReplacementState.completed.rawValue), "finished": DynamoValue.n(now),
+                "state": DynamoValue.s(ReplacementState.completed.rawValue), "finished": DynamoValue.n(done.finishedAt!),
                 "objects": DynamoValue.n(Int64(objects)), "rows": DynamoValue.n(Int64(rowsRead)),
-                "prev": DynamoValue.s(try Self.encodePrevious(previous, millis: r.segmentMillis)),
+                "prev": DynamoValue.s(try Self.encodePrevious(done.previous, millis: r.segmentMillis)),
             ], condition: "#state = :inprogress", values: [":inprogress": DynamoValue.s(ReplacementState.inProgress.rawValue)])
             if try await transactLineage(version: version, [item]) { return done }
         }
@@ -311,9 +286,7 @@ extension DynamoDBStateStore {
         for _ in 0..<Self.maxLineageAttempts {
             let version = try await lineageVersion()
             let r = try await loadReplacement(id)
-            guard r.state == .inProgress else {
-                throw lineageError("replacement \(id) is \(r.state.rawValue); only a replacement in progress can be failed")
-            }
+            try ReplacementRules.checkInProgress(r, to: "failed")
             let item = update(r, set: ["state": DynamoValue.s(ReplacementState.failed.rawValue), "finished": DynamoValue.n(Date().timeIntervalSince1970),
                                        "message": DynamoValue.s(message)],
                               condition: "#state = :inprogress", values: [":inprogress": DynamoValue.s(ReplacementState.inProgress.rawValue)])
@@ -329,28 +302,13 @@ extension DynamoDBStateStore {
         for _ in 0..<Self.maxLineageAttempts {
             let version = try await lineageVersion()
             let all = try await loadReplacements()
-            guard let r = all.first(where: { $0.id == id }) else { throw lineageError("no replacement \(id)") }
-            guard r.state == .completed else {
-                throw lineageError("replacement \(id) is \(r.state.rawValue); only a completed replacement can be reverted")
-            }
-            if r.collected { throw lineageError("replacement \(id) cannot be reverted: gc removed the generations it replaced") }
-            if let latest = all.filter({ $0.state == .completed && $0.id != id && $0.generation > r.generation && $0.overlaps(r) })
-                .max(by: { $0.generation < $1.generation }) {
-                throw lineageError("""
-                    replacement \(id) cannot be reverted: replacement \(latest.id) (\(formatMillis(latest.from)) to \(formatMillis(latest.to)), \
-                    pipelines \(latest.pipelines.joined(separator: ", "))) replaced an overlapping range after it; revert that one first
-                    """)
-            }
-            let now = Date().timeIntervalSince1970
-            let item = update(r, set: ["state": DynamoValue.s(ReplacementState.reverted.rawValue), "reverted": DynamoValue.n(now)],
+            guard let r = all.first(where: { $0.id == id }) else { throw ReplacementRules.unknown(id, in: url) }
+            try ReplacementRules.checkRevertible(r, among: all)
+            let done = ReplacementRules.reverted(r, now: Date().timeIntervalSince1970)
+            let item = update(r, set: ["state": DynamoValue.s(ReplacementState.reverted.rawValue), "reverted": DynamoValue.n(done.revertedAt!)],
                               condition: "#state = :completed AND #collected = :no",
                               values: [":completed": DynamoValue.s(ReplacementState.completed.rawValue), ":no": ["BOOL": false]])
-            if try await transactLineage(version: version, [item]) {
-                var done = r
-                done.state = .reverted
-                done.revertedAt = now
-                return done
-            }
+            if try await transactLineage(version: version, [item]) { return done }
         }
         throw lineageError("revert replacement \(id): gave up after \(Self.maxLineageAttempts) concurrent lineage changes")
     }
@@ -379,33 +337,6 @@ extension DynamoDBStateStore {
     }
 
     // MARK: - Reads
-
-    public func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow] {
-        let pid = try await pipelineID(pipeline)
-        guard let monoid = lock.withLock({ monoids[pid] }) else {
-            throw lineageError("pipeline '\(pipeline)' has a monoid this backfill does not know")
-        }
-        let lineage = try await activeLineage(pipelineID: pid)
-        let items = try await db.query(table, keyCondition: "pk = :p", filter: "#sg >= :sf AND #sg < :st", names: ["#sg": "sg"],
-                                       values: [":p": DynamoValue.s(Self.partitionKey(pipeline: pid, window: window)),
-                                                ":sf": DynamoValue.n(segmentFrom), ":st": DynamoValue.n(segmentTo)])
-        struct GroupKey: Hashable {
-            var key: String
-            var bucket: Int64
-        }
-        var combined: [GroupKey: PartialValue] = [:]
-        for item in items {
-            guard let k = DynamoValue.string(item, "k"), let bucket = DynamoValue.int(item, "bk"), let segment = DynamoValue.int(item, "sg") else { continue }
-            guard DynamoValue.int(item, "g") ?? 0 == lineage.active(segment) else { continue }
-            let g = GroupKey(key: k, bucket: bucket)
-            let v = try value(item, monoid)
-            if let old = combined[g] { combined[g] = try monoid.combine(old, v) } else { combined[g] = v }
-        }
-        return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
-            if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
-            return a.bucket < b.bucket
-        }
-    }
 
     public func ledger(pipelines: [String], generation: Int64) async throws -> [String: [LedgerEntry]] {
         var result: [String: [LedgerEntry]] = [:]
@@ -462,7 +393,7 @@ extension DynamoDBStateStore {
                 rounds += 1
                 let r = try await db.call("BatchWriteItem", ["RequestItems": request])
                 guard let unprocessed = r["UnprocessedItems"] as? [String: Any], !unprocessed.isEmpty else { break }
-                guard rounds < 20 else { throw lineageError("BatchWriteItem: items left unprocessed after \(rounds) attempts") }
+                guard rounds < 20 else { throw fail("BatchWriteItem: items left unprocessed after \(rounds) attempts") }
                 request = unprocessed
                 try await Task.sleep(nanoseconds: UInt64(Double.random(in: 0.05...0.2) * Double(rounds) * 1e9))
             }
@@ -475,54 +406,37 @@ extension DynamoDBStateStore {
         for _ in 0..<Self.maxLineageAttempts {
             let version = try await lineageVersion()
             let all = try await loadReplacements()
-            var keep = Set<SegmentGeneration>()
-            var keepLedger = Set<Int64>()
-            let completed = all.filter { $0.state == .completed }
-            for r in all {
-                let recent = (r.state == .completed || r.state == .reverted) && max(r.finishedAt ?? 0, r.revertedAt ?? 0) > before
-                if r.state == .inProgress || recent { keepLedger.insert(r.generation) }
-                guard r.state == .inProgress || recent else { continue }
-                for name in r.pipelines {
-                    for s in r.segments { keep.insert(SegmentGeneration(pipeline: name, segment: s, generation: r.generation)) }
-                }
-                keep.formUnion(r.previous)
-            }
-            // Ledger rows also stay for completed replacements still active on some segment, or kept for a revert.
-            let keptGenerations = Set(keep.map(\.generation))
-            for r in completed where !keepLedger.contains(r.generation) {
-                let later = completed.filter { $0.generation > r.generation && $0.overlaps(r) }
-                let activeSomewhere = r.pipelines.contains { p in
-                    r.segments.contains { s in !later.contains { $0.pipelines.contains(p) && $0.segmentFrom <= s && s < $0.segmentTo } }
-                }
-                if activeSomewhere || keptGenerations.contains(r.generation) { keepLedger.insert(r.generation) }
-            }
+            let rules = GarbageRules(replacements: all, before: before)
             var partialKeys: [(pk: String, sk: String)] = []
-            var ledgerKeys: [(pk: String, sk: String)] = []
+            var ledgerItems: [(key: (pk: String, sk: String), generation: Int64)] = []
             var counts: [SegmentGeneration: Int] = [:]
+            var activeGenerations = Set<Int64>()
             for p in try await pipelines() {
                 let pid = try await pipelineID(p.name)
                 let lineage = try await activeLineage(pipelineID: pid)
+                for r in all where r.state == .completed && r.pipelines.contains(p.name) && r.segments.contains(where: { lineage.active($0) == r.generation }) {
+                    activeGenerations.insert(r.generation)
+                }
                 for w in WindowKind.allCases {
                     let pk = Self.partitionKey(pipeline: pid, window: w)
                     for item in try await db.query(table, keyCondition: "pk = :p", values: [":p": DynamoValue.s(pk)]) {
                         guard let sk = DynamoValue.string(item, "sk"), let segment = DynamoValue.int(item, "sg") else { continue }
-                        let g = DynamoValue.int(item, "g") ?? 0
-                        let sg = SegmentGeneration(pipeline: p.name, segment: segment, generation: g)
-                        if g == liveGeneration || g == lineage.active(segment) || keep.contains(sg) { continue }
-                        counts[sg, default: 0] += 1
+                        let stored = SegmentGeneration(pipeline: p.name, segment: segment, generation: DynamoValue.int(item, "g") ?? 0)
+                        guard rules.drops(stored, active: lineage.active(segment)) else { continue }
+                        counts[stored, default: 0] += 1
                         partialKeys.append((pk, sk))
                     }
                 }
                 for item in try await db.query(table, keyCondition: "pk = :p", values: [":p": DynamoValue.s("LG#\(pid)")]) {
                     guard let sk = DynamoValue.string(item, "sk"), sk.hasPrefix("G#") else { continue }
-                    let g = Int64(sk.dropFirst(2).prefix { $0 != "#" }) ?? 0
-                    if g > 0 && !keepLedger.contains(g) { ledgerKeys.append(("LG#\(pid)", sk)) }
+                    ledgerItems.append((("LG#\(pid)", sk), Int64(sk.dropFirst(2).prefix { $0 != "#" }) ?? 0))
                 }
             }
+            let keptLedger = rules.keptLedgerGenerations(active: activeGenerations)
+            let ledgerKeys = ledgerItems.filter { $0.generation > 0 && !keptLedger.contains($0.generation) }.map(\.key)
             // Mark first what can no longer be reverted, under the lineage version: a concurrent revert either
             // happened before (then we decide again) or sees `collected`.
-            let dropped = Set(counts.keys)
-            let collected = all.filter { r in !r.collected && r.previous.contains { dropped.contains($0) } }
+            let collected = rules.collected(dropped: Set(counts.keys))
             var marked = true
             var v = version
             var start = 0
@@ -540,8 +454,7 @@ extension DynamoDBStateStore {
             guard marked else { continue }
             try await batchDelete(partialKeys)
             try await batchDelete(ledgerKeys)
-            let generations = counts.keys.sorted { ($0.pipeline, $0.segment, $0.generation) < ($1.pipeline, $1.segment, $1.generation) }
-            return GarbageCollected(generations: generations, partialRows: partialKeys.count, ledgerRows: ledgerKeys.count)
+            return GarbageRules.report(dropped: counts.keys, partialRows: partialKeys.count, ledgerRows: ledgerKeys.count)
         }
         throw lineageError("gc: gave up after \(Self.maxLineageAttempts) concurrent lineage changes")
     }

@@ -12,7 +12,8 @@ import ObjectStore
 /// | item            | pk                      | sk                                           | attributes |
 /// |-----------------|-------------------------|----------------------------------------------|------------|
 /// | schema version  | `META`                  | `SCHEMA`                                     | `v` |
-/// | id counters     | `META`                  | `SEQ#PIPELINE`, `SEQ#RUN`, `SEQ#REPLACEMENT`, `SEQ#GENERATION` | `n` |
+/// | id counters     | `META`                  | `SEQ#PIPELINE`, `SEQ#RUN`, `SEQ#REPLACEMENT` | `n` |
+/// | generations used | `META`                 | `GENERATIONS`                                | `gens` (number set: every generation > 0 written or begun) |
 /// | lineage version | `META`                  | `LINEAGE`                                    | `v` (bumped, conditionally, by every replacement state change) |
 /// | pipeline        | `PIPE`                  | name                                         | `id`, `monoid`, `tz`, `created` |
 /// | partial         | `P#<pipeline id>#W#<window code>` | `<keypart>#B#<bucket>#S#<segment>#G#<generation>` | `k` (key), `bk`, `sg`, `g`, `i` (integer value) or `b` (encoded partial), `ver` |
@@ -53,13 +54,14 @@ import ObjectStore
 ///
 /// Write pacing (`CommitBatch.pacer`): every transaction acquires its write units first, 2 per item and KB
 /// started (transactional writes cost double), from an estimate of the items' sizes.
-public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchecked Sendable {
+public final class DynamoDBStateStore: StateStore, PartialRowSource, WriteRequestCounting, @unchecked Sendable {
     public let table: String
     public let url: String
     let db: DynamoDBClient
     let lock = NSLock()
-    private var pipelineIDs: [String: Int64] = [:]
-    var monoids: [Int64: Monoid] = [:]
+    let registry: PipelineRegistry
+    /// Generations this store already recorded in the generation set (`META` / `GENERATIONS`).
+    private var recordedGenerations = Set<Int64>()
     private var isShutDown = false
 
     static let schemaVersion: Int64 = 1
@@ -74,14 +76,14 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
     public init(url: String, configuration: AWSConfiguration? = nil) throws {
         self.url = url
         guard url.hasPrefix("dynamodb://") else {
-            throw DynamoDBError(code: "InvalidURL", message: "store URL \(url): expected dynamodb://TABLE?region=REGION[&endpoint=URL]", operation: "open")
+            throw StoreError(.invalidURL, "store URL \(url): expected dynamodb://TABLE?region=REGION[&endpoint=URL]")
         }
         let rest = url.dropFirst("dynamodb://".count)
         let tablePart = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         var table = tablePart
         while table.hasSuffix("/") { table.removeLast() }
         guard (3...255).contains(table.count), table.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
-            throw DynamoDBError(code: "InvalidURL", message: "store URL \(url): '\(table)' is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)", operation: "open")
+            throw StoreError(.invalidURL, "store URL \(url): '\(table)' is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)")
         }
         var query: [String: String] = [:]
         for item in URLComponents(string: "x://h/?" + (rest.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""))?.queryItems ?? [] {
@@ -92,6 +94,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
         let endpoint = query["endpoint"].flatMap { $0.isEmpty ? nil : $0 } ?? config.endpointURL(service: "dynamodb")
             ?? "https://dynamodb.\(region).amazonaws.com"
         self.table = table
+        registry = PipelineRegistry(location: "dynamodb://\(table)")
         self.db = try DynamoDBClient(endpoint: endpoint, region: region, credentials: config.credentials)
     }
 
@@ -101,7 +104,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
     public var writeRequestsByOperation: [String: Int] { db.writeRequestsByOperation }
 
     /// Shuts the HTTP client down. Idempotent.
-    public func shutdown() async {
+    public func close() async {
         let first: Bool = lock.withLock {
             defer { isShutDown = true }
             return !isShutDown
@@ -109,9 +112,11 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
         if first { try? await db.shutdown() }
     }
 
-    private func fail(_ message: String) -> DynamoDBError {
-        DynamoDBError(code: "Backfill", message: "\(url): \(message)", operation: "store")
+    func fail(_ kind: StoreError.Kind, _ message: String) -> StoreError {
+        StoreError(kind, "\(url): \(message)")
     }
+
+    func fail(_ message: String) -> StoreError { fail(.server, message) }
 
     // MARK: - Keys
 
@@ -138,7 +143,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
         let meta = try await db.getItem(table, pk: "META", sk: "SCHEMA")
         let version = meta.flatMap { DynamoValue.int($0, "v") } ?? 0
         guard version <= Self.schemaVersion else {
-            throw fail("schema version \(version), newer than this backfill (\(Self.schemaVersion)); upgrade backfill")
+            throw fail(.unavailable, "schema version \(version), newer than this backfill (\(Self.schemaVersion)); upgrade backfill")
         }
         if version < Self.schemaVersion {
             try await db.putItem(table, ["pk": DynamoValue.s("META"), "sk": DynamoValue.s("SCHEMA"), "v": DynamoValue.n(Self.schemaVersion)])
@@ -146,22 +151,16 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
         try await loadPipelines()
     }
 
-    private func storedPipelines() async throws -> [(name: String, id: Int64, monoid: String, tz: String)] {
+    private func storedPipelines() async throws -> [PipelineRegistry.Stored] {
         let items = try await db.query(table, keyCondition: "pk = :p", values: [":p": DynamoValue.s("PIPE")])
         return items.compactMap { item in
             guard let name = DynamoValue.string(item, "sk"), let id = DynamoValue.int(item, "id"), let m = DynamoValue.string(item, "monoid") else { return nil }
-            return (name, id, m, DynamoValue.string(item, "tz") ?? "UTC")
-        }.sorted { $0.id < $1.id }
+            return PipelineRegistry.Stored(name: name, id: id, monoid: m, timeZone: DynamoValue.string(item, "tz") ?? "UTC")
+        }
     }
 
     private func loadPipelines() async throws {
-        let found = try await storedPipelines()
-        lock.withLock {
-            for p in found {
-                pipelineIDs[p.name] = p.id
-                if let kind = try? MonoidKind(parsingStored: p.monoid) { monoids[p.id] = Monoid(kind) }
-            }
-        }
+        registry.load(try await storedPipelines())
     }
 
     func nextID(_ counter: String) async throws -> Int64 {
@@ -176,12 +175,8 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
             var registered = false
             for _ in 0..<5 where !registered {
                 if let item = try await db.getItem(table, pk: "PIPE", sk: p.name) {
-                    let stored = DynamoValue.string(item, "monoid") ?? ""
-                    guard stored == p.monoid.kind.storedText else {
-                        throw fail("pipeline '\(p.name)' is stored with monoid \(stored), the config says \(p.monoid.kind.storedText); use a new pipeline name")
-                    }
-                    let id = DynamoValue.int(item, "id") ?? 0
-                    lock.withLock { pipelineIDs[p.name] = id; monoids[id] = p.monoid }
+                    try registry.check(p, storedMonoid: DynamoValue.string(item, "monoid") ?? "")
+                    registry.record(p.name, id: DynamoValue.int(item, "id") ?? 0, monoid: p.monoid)
                     registered = true
                     continue
                 }
@@ -192,7 +187,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
                         "monoid": DynamoValue.s(p.monoid.kind.storedText), "tz": DynamoValue.s(p.timeZone),
                         "created": DynamoValue.n(Date().timeIntervalSince1970),
                     ], condition: "attribute_not_exists(pk)")
-                    lock.withLock { pipelineIDs[p.name] = id; monoids[id] = p.monoid }
+                    registry.record(p.name, id: id, monoid: p.monoid)
                     registered = true
                 } catch let e as DynamoDBError where e.code == "ConditionalCheckFailedException" {
                     continue  // registered concurrently: compare with what won
@@ -203,27 +198,21 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
     }
 
     func pipelineID(_ name: String) async throws -> Int64 {
-        if let id = lock.withLock({ pipelineIDs[name] }) { return id }
-        try await loadPipelines()
-        guard let id = lock.withLock({ pipelineIDs[name] }) else {
-            let known = lock.withLock { pipelineIDs.keys.sorted() }
-            throw fail("no pipeline '\(name)' (pipelines: \(known.joined(separator: ", ")))")
-        }
-        return id
+        try await registry.id(of: name, loading: storedPipelines)
     }
 
     public func pipelines() async throws -> [PipelineDefinition] {
-        try await storedPipelines().map { PipelineDefinition(name: $0.name, monoid: Monoid(try MonoidKind(parsingStored: $0.monoid)), timeZone: $0.tz) }
+        try PipelineRegistry.definitions(try await storedPipelines())
     }
 
     // MARK: - Ledger
 
     public func ledger(pipelines: [String]) async throws -> [String: [LedgerEntry]] {
         var result: [String: [LedgerEntry]] = [:]
-        if pipelines.contains(where: { name in lock.withLock { pipelineIDs[name] == nil } }) { try await loadPipelines() }
+        if pipelines.contains(where: { registry.id($0) == nil }) { try await loadPipelines() }
         for name in pipelines {
             // Unknown pipelines have no ledger (as in the SQL stores); read errors are not swallowed.
-            guard let pid = lock.withLock({ pipelineIDs[name] }) else { continue }
+            guard let pid = registry.id(name) else { continue }
             // Per URL: the highest generation among 0 and the completed replacements'.
             let completed = Set(try await activeLineage(pipelineID: pid).completed.map(\.generation))
             var best: [String: (Int64, LedgerEntry)] = [:]
@@ -265,33 +254,25 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
     }
 
     public func commit(_ batch: CommitBatch) async throws {
+        if batch.generation > 0 { try await recordGeneration(batch.generation) }
         var ops: [Op] = []
-        for part in batch.pipelines {
-            let pid = try await pipelineID(part.pipeline.name)
-            guard part.count > 0 else { continue }
+        for given in batch.pipelines {
+            let pid = try await pipelineID(given.pipeline.name)
+            guard given.count > 0 else { continue }
+            let part = try CommitNormalizer.normalized(given)
             let monoid = part.pipeline.monoid
             let additive = part.intValues != nil && (monoid.kind == .sum || monoid.kind == .count)
-            // Generation 0 (ordinary runs) goes to each segment's active generation.
-            let lineage = batch.generation == 0 ? try await activeLineage(pipelineID: pid) : nil
-            var index: [RowID: Int] = [:]
+            var active: [Int64: Int64] = [:]
+            if GenerationRoute.needsLineage(batch.generation) {
+                let lineage = try await activeLineage(pipelineID: pid)
+                for s in Set(part.segment) { active[s] = lineage.active(s) }
+            }
+            let route = GenerationRoute(written: batch.generation, active: active)
             for e in 0..<part.count {
                 let key = part.keys[Int(part.keyIndex[e])]
-                let pk = Self.partitionKey(pipeline: pid, window: part.window[e])
-                let sk = Self.sortKey(key: key, bucket: part.bucket[e], segment: part.segment[e],
-                                      generation: lineage?.active(part.segment[e]) ?? batch.generation)
-                let v = part.value(e)
-                let id = RowID(pk: pk, sk: sk)
-                if let at = index[id] {
-                    // Two entries for one row: combine here (a transaction cannot touch an item twice).
-                    do {
-                        ops[at].value = try monoid.combine(ops[at].value, v)
-                    } catch let e as AggregationError {
-                        throw fail("commit refused: pipeline '\(part.pipeline.name)' (\(monoid.kind.name)): \(e); nothing of the batch was written")
-                    }
-                    continue
-                }
-                index[id] = ops.count
-                ops.append(Op(pk: pk, sk: sk, key: key, bucket: part.bucket[e], segment: part.segment[e], value: v, additive: additive,
+                ops.append(Op(pk: Self.partitionKey(pipeline: pid, window: part.window[e]),
+                              sk: Self.sortKey(key: key, bucket: part.bucket[e], segment: part.segment[e], generation: route.generation(part.segment[e])),
+                              key: key, bucket: part.bucket[e], segment: part.segment[e], value: part.value(e), additive: additive,
                               monoid: monoid, pipeline: part.pipeline.name))
             }
         }
@@ -332,7 +313,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
         if !ledgerKeys.isEmpty {
             let existing = try await db.batchGet(table, keys: ledgerKeys)
             if let first = existing.first, DynamoValue.string(first, "grp") != group {
-                throw fail("commit refused, an object of this batch is already in the ledger (\(DynamoValue.string(first, "url") ?? "?")); nothing of the batch was written")
+                throw fail(.commitRefused, "commit refused, an object of this batch is already in the ledger (\(DynamoValue.string(first, "url") ?? "?")); nothing of the batch was written")
             }
         }
         var chunk = 0
@@ -355,7 +336,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
                 if let pacer = batch.pacer { try await pacer.acquire(Self.writeUnits(items)) }
                 try await db.transactWrite(items)
             } catch let e as DynamoDBError where e.code == "TransactionCanceledException" {
-                throw fail("commit: an object of this batch was committed concurrently by another process; its partials may count twice (\(e))")
+                throw fail(.commitRefused, "commit: an object of this batch was committed concurrently by another process; its partials may count twice (\(e))")
             }
         }
     }
@@ -376,11 +357,11 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
 
     func value(_ item: DynamoItem, _ monoid: Monoid) throws -> PartialValue {
         if let text = DynamoValue.numberText(item, "i") {
-            guard let v = Int64(text) else { throw fail("a stored integer partial (\(text)) does not fit 64 bits") }
+            guard let v = Int64(text) else { throw fail(.corrupt, "a stored integer partial (\(text)) does not fit 64 bits") }
             return .int(v)
         }
         guard let bytes = DynamoValue.bytes(item, "b") else {
-            throw fail("stored partial \(DynamoValue.string(item, "pk") ?? "?") \(DynamoValue.string(item, "sk") ?? "?") has no value (attributes: \(item.keys.sorted().joined(separator: ", ")))")
+            throw fail(.corrupt, "stored partial \(DynamoValue.string(item, "pk") ?? "?") \(DynamoValue.string(item, "sk") ?? "?") has no value (attributes: \(item.keys.sorted().joined(separator: ", ")))")
         }
         return try monoid.decode(bytes)
     }
@@ -417,7 +398,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
                 if reasons.count == items.count {
                     if reasons[chunkPosition] == "ConditionalCheckFailed" { return }  // applied before: skip
                     if reasons[(chunkPosition + 1)...].contains("ConditionalCheckFailed") {
-                        throw fail("commit refused, an object of this batch is already in the ledger; nothing of the batch was written")
+                        throw fail(.commitRefused, "commit refused, an object of this batch is already in the ledger; nothing of the batch was written")
                     }
                 } else if try await db.getItem(table, pk: "CH#\(group)", sk: "C#\(index)") != nil {
                     return
@@ -468,7 +449,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
             do {
                 new = try op.monoid.combine(old.value, op.value)
             } catch let e as AggregationError {
-                throw fail("commit refused: pipeline '\(op.pipeline)' (\(op.monoid.kind.name)): \(e); nothing of the batch was written")
+                throw fail(.commitRefused, "commit refused: pipeline '\(op.pipeline)' (\(op.monoid.kind.name)): \(e); nothing of the batch was written")
             }
             values[":ver"] = DynamoValue.n(old.version)
             body["ConditionExpression"] = "#v = :ver"
@@ -588,10 +569,10 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
     }
 
     public func committedPipelines(url: String, pipelines: [String]) async throws -> [String] {
-        if pipelines.contains(where: { name in lock.withLock { pipelineIDs[name] == nil } }) { try await loadPipelines() }
+        if pipelines.contains(where: { registry.id($0) == nil }) { try await loadPipelines() }
         var byKey: [String: String] = [:]
         for name in pipelines {
-            guard let pid = lock.withLock({ pipelineIDs[name] }) else { continue }
+            guard let pid = registry.id(name) else { continue }
             byKey["LG#\(pid)"] = name
         }
         guard !byKey.isEmpty else { return [] }
@@ -601,6 +582,18 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
     }
 
     // MARK: - Setting up and the write rate
+
+    public func checkReadable() async throws {
+        guard let description = try await db.describeTable(table) else {
+            throw StoreError(.unavailable, "store \(url): table \(table) does not exist (a read-only command never creates it; run, replace or store init does)")
+        }
+        guard description.hasBackfillKeys else {
+            throw StoreError(.unavailable, "store \(url): table \(table) has key schema \(description.keySchemaText), not Backfill's pk (S, HASH), sk (S, RANGE)")
+        }
+        let version = try await db.getItem(table, pk: "META", sk: "SCHEMA").flatMap { DynamoValue.int($0, "v") }
+        try StoreRegistry.checkSchema(found: version.map(Int.init), current: Int(Self.schemaVersion), store: url)
+        try await loadPipelines()
+    }
 
     public func initialize() async throws -> StoreInitReport {
         let (created, description) = try await db.createTableIfMissing(table)
@@ -620,7 +613,7 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
     public func writeRateLimit() async throws -> WriteRateSetting? {
         guard let item = try await db.getItem(table, pk: "META", sk: Self.rateSortKey) else { return nil }
         guard let rate = DynamoValue.double(item, "v") else {
-            throw fail("the item META / \(Self.rateSortKey) has no number v (attributes: \(item.keys.sorted().joined(separator: ", ")))")
+            throw fail(.corrupt, "the item META / \(Self.rateSortKey) has no number v (attributes: \(item.keys.sorted().joined(separator: ", ")))")
         }
         return WriteRateSetting(unitsPerSecond: try WriteRateSetting.validate(rate, "\(url): META / \(Self.rateSortKey)"),
                                 setAt: DynamoValue.double(item, "at") ?? 0)
@@ -702,40 +695,65 @@ public final class DynamoDBStateStore: StateStore, WriteRequestCounting, @unchec
 
     // MARK: - Query
 
-    public func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow] {
-        let pid = try await pipelineID(pipeline)
-        guard let monoid = lock.withLock({ monoids[pid] }) else {
-            throw fail("pipeline '\(pipeline)' has a monoid this backfill does not know")
-        }
+    public func monoid(ofPipeline name: String) async throws -> Monoid {
+        try await registry.pipeline(name, loading: storedPipelines).monoid
+    }
+
+    /// One partition (pipeline and window; `begins_with` for a key), its items filtered by the lineage in Swift.
+    public func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws {
+        let pid = try await pipelineID(selection.pipeline)
         var keyCondition = "pk = :p"
-        var values: [String: Any] = [":p": DynamoValue.s(Self.partitionKey(pipeline: pid, window: window))]
-        if let key {
+        var values: [String: Any] = [":p": DynamoValue.s(Self.partitionKey(pipeline: pid, window: selection.window))]
+        if let key = selection.key {
             keyCondition += " AND begins_with(sk, :kp)"
             values[":kp"] = DynamoValue.s(Self.keyPart(key) + "#B#")
         }
         var filters: [String] = []
-        if let from { filters.append("#bk >= :from"); values[":from"] = DynamoValue.n(from) }
-        if let to { filters.append("#bk < :to"); values[":to"] = DynamoValue.n(to) }
-        let items = try await db.query(table, keyCondition: keyCondition, filter: filters.isEmpty ? nil : filters.joined(separator: " AND "),
-                                       names: filters.isEmpty ? [:] : ["#bk": "bk"], values: values)
-        let lineage = try await activeLineage(pipelineID: pid)
-        struct GroupKey: Hashable {
-            var key: String
-            var bucket: Int64
+        var names: [String: String] = [:]
+        if let from = selection.from { filters.append("#bk >= :from"); values[":from"] = DynamoValue.n(from); names["#bk"] = "bk" }
+        if let to = selection.to { filters.append("#bk < :to"); values[":to"] = DynamoValue.n(to); names["#bk"] = "bk" }
+        if let segments = selection.segments {
+            filters.append("#sg >= :sf AND #sg < :st")
+            values[":sf"] = DynamoValue.n(segments.lowerBound)
+            values[":st"] = DynamoValue.n(segments.upperBound)
+            names["#sg"] = "sg"
         }
-        var combined: [GroupKey: PartialValue] = [:]
+        let items = try await db.query(table, keyCondition: keyCondition, filter: filters.isEmpty ? nil : filters.joined(separator: " AND "),
+                                       names: names, values: values)
+        let lineage = try await activeLineage(pipelineID: pid)
         for item in items {
             guard let k = DynamoValue.string(item, "k"), let bucket = DynamoValue.int(item, "bk"), let segment = DynamoValue.int(item, "sg") else { continue }
-            if let key, k != key { continue }
-            let generation = DynamoValue.int(item, "g") ?? 0
-            guard generation == liveGeneration || generation == lineage.active(segment) else { continue }
-            let g = GroupKey(key: k, bucket: bucket)
-            let v = try value(item, monoid)
-            if let old = combined[g] { combined[g] = try monoid.combine(old, v) } else { combined[g] = v }
-        }
-        return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
-            if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
-            return a.bucket < b.bucket
+            guard selection.reads(generation: DynamoValue.int(item, "g") ?? 0, active: lineage.active(segment)) else { continue }
+            try rows.add(key: k, bucket: bucket, try value(item, rows.monoid))
         }
     }
+
+    // MARK: - Generations used
+
+    static let generationsSortKey = "GENERATIONS"
+
+    /// The update adding `generation` to the set of generations used (for a transaction, or alone).
+    func generationSetUpdate(_ generation: Int64) -> [String: Any] {
+        ["TableName": table, "Key": ["pk": DynamoValue.s("META"), "sk": DynamoValue.s(Self.generationsSortKey)],
+         "UpdateExpression": "ADD #gens :g", "ExpressionAttributeNames": ["#gens": "gens"],
+         "ExpressionAttributeValues": [":g": ["NS": [String(generation)]]]] as [String: Any]
+    }
+
+    /// Adds `generation` to the set before anything of it is written (once per store): the set only ever holds at
+    /// least every generation used, so `ReplacementRules.nextGeneration` over it is above all of them.
+    private func recordGeneration(_ generation: Int64) async throws {
+        guard !lock.withLock({ recordedGenerations.contains(generation) }) else { return }
+        var body = generationSetUpdate(generation)
+        body["ReturnValues"] = "NONE"
+        _ = try await db.call("UpdateItem", body)
+        _ = lock.withLock { recordedGenerations.insert(generation) }
+    }
+
+    /// The largest generation in the set of generations used (nil when none).
+    func maxRecordedGeneration() async throws -> Int64? {
+        let item = try await db.getItem(table, pk: "META", sk: Self.generationsSortKey)
+        let texts = (item?["gens"] as? [String: Any])?["NS"] as? [String] ?? []
+        return texts.compactMap { Int64($0) }.max()
+    }
+
 }

@@ -125,13 +125,6 @@ public struct ReplaceConflict: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// A lineage operation that cannot be done (revert of a replacement that is not the latest, unknown id, ...).
-public struct LineageError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// What `collectGarbage` removed.
 public struct GarbageCollected: Sendable, Equatable {
     /// (pipeline, segment, generation) whose partials were dropped.
@@ -147,7 +140,8 @@ public struct GarbageCollected: Sendable, Equatable {
     }
 }
 
-/// Lineage, as every store implements it. The semantics, which the conformance suite checks on each store:
+/// Lineage, as every store implements it (the decisions are `ReplacementRules`'; the store does them atomically).
+/// The semantics, which the conformance suite checks on each store:
 ///
 /// - `commit` with `generation == 0` (ordinary runs) writes each entry into the ACTIVE generation of its
 ///   (pipeline, segment) (lineage, or 0), so new objects that land in a replaced segment stay visible; ledger rows at 0.
@@ -156,12 +150,12 @@ public struct GarbageCollected: Sendable, Equatable {
 /// - `ledger(pipelines:)` returns, per (pipeline, url), the entry of the highest generation among 0 and the
 ///   generations of COMPLETED replacements (so after a replace the corrected versions count, after a revert the
 ///   old ones again); `ledger(pipelines:generation:)` returns exactly one generation's entries.
-public protocol LineageStore {
+public protocol LineageStore: Sendable {
     /// Atomically: refuses (`ReplaceConflict`) when a replacement of an overlapping range and pipeline is in progress
     /// with a heartbeat newer than `staleAfter` seconds; takes over a stale in-progress replacement of the same work
     /// (`sameWork`: worker and heartbeat updated, `.resumed`); marks a stale one of other work failed (its
     /// generation's partials and ledger deleted) and then starts. A start gets a new id and a generation greater than
-    /// every generation used in the store, in state in progress.
+    /// every generation used in the store (`ReplacementRules.nextGeneration`), in state in progress.
     func beginReplacement(_ proposed: Replacement, staleAfter: Double) async throws -> ReplacementStart
     /// Refreshes the heartbeat of an in-progress replacement (fails if it is no longer in progress or not `worker`'s).
     func heartbeatReplacement(id: Int64, worker: String) async throws
@@ -181,16 +175,11 @@ public protocol LineageStore {
     func setBoundary(pipeline: String, at: Int64?) async throws
     /// Boundaries by pipeline.
     func boundaries() async throws -> [String: Int64]
-    /// Aggregates of the segments in [segmentFrom, segmentTo) in their active generations (no live side), combined over
-    /// those segments, sorted by key (UTF-8 bytes) then bucket. For `verify`.
-    func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow]
     /// Drops partials of (pipeline, segment, generation) that are neither active, nor live, nor the generation or a
     /// `previous` generation of a replacement that is in progress or finished (completed/reverted) after `before`
     /// (seconds since the epoch); ledger rows of generations > 0 whose replacement is not completed and finished
     /// before `before`. Replacements whose `previous` generation was dropped become `collected`.
     func collectGarbage(before: Double) async throws -> GarbageCollected
-    /// One generation's ledger entries, by object URL.
-    func ledger(pipelines: [String], generation: Int64) async throws -> [String: [LedgerEntry]]
 }
 
 /// Text of an epoch-ms instant for messages (UTC, RFC 3339).

@@ -23,14 +23,14 @@ extension PostgresStateStore {
         let r = row.makeRandomAccess()
         let stateText = try r["state"].decode(String.self)
         guard let state = ReplacementState(rawValue: stateText) else {
-            throw PostgresStoreError("\(displayURL): replacement with unknown state '\(stateText)'")
+            throw StoreError(.corrupt, "\(displayURL): replacement with unknown state '\(stateText)'")
         }
         let previousText = try r["previous"].decode(String.self)
         let previous: [SegmentGeneration]
         do {
             previous = try JSONDecoder().decode([SegmentGeneration].self, from: Data(previousText.utf8))
         } catch {
-            throw PostgresStoreError("\(displayURL): replacement \(try r["id"].decode(Int64.self)) has an unreadable previous-generation list")
+            throw StoreError(.corrupt, "\(displayURL): replacement \(try r["id"].decode(Int64.self)) has an unreadable previous-generation list")
         }
         return Replacement(
             id: try r["id"].decode(Int64.self), pipelines: try r["pipelines"].decode([String].self),
@@ -59,7 +59,7 @@ extension PostgresStateStore {
         var b = PostgresBindings()
         b.append(id)
         guard let r = try await loadReplacements(conn, "id = $1", binds: b).first else {
-            throw LineageError("no replacement \(id) in \(displayURL)")
+            throw ReplacementRules.unknown(id, in: displayURL)
         }
         return r
     }
@@ -72,9 +72,7 @@ extension PostgresStateStore {
     private func lineageTransaction<T: Sendable>(_ what: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await transaction(body)
-        } catch let e as LineageError { throw e } catch let e as ReplaceConflict { throw e } catch let e as PostgresStoreError {
-            throw e
-        } catch { throw mapped(error, what) }
+        } catch let e as StoreError { throw e } catch let e as ReplaceConflict { throw e } catch { throw mapped(error, what) }
     }
 
     private static func json(_ previous: [SegmentGeneration]) throws -> String {
@@ -97,46 +95,31 @@ extension PostgresStateStore {
     // MARK: - Replacements
 
     public func beginReplacement(_ proposed: Replacement, staleAfter: Double) async throws -> ReplacementStart {
-        guard !proposed.pipelines.isEmpty, proposed.segmentMillis > 0, proposed.segmentFrom < proposed.segmentTo else {
-            throw LineageError("a replacement needs pipelines and a non-empty segment range")
-        }
         for name in proposed.pipelines { _ = try await pipelineID(name) }
         return try await lineageTransaction("begin a replacement") { conn in
             try await lockReplacements(conn)
             let now = Date().timeIntervalSince1970
-            let overlapping = try await loadReplacements(conn, "state = 'in_progress'").filter { $0.overlaps(proposed) }
-            if let live = overlapping.first(where: { $0.heartbeatAt > now - staleAfter }) {
-                throw ReplaceConflict(inProgress: live)
+            let plan = try ReplacementRules.begin(proposed, inProgress: try await loadReplacements(conn, "state = 'in_progress'"),
+                                                  now: now, staleAfter: staleAfter)
+            for r in plan.abandon { try await fail(conn, r, message: ReplacementRules.abandonedMessage(r, by: proposed, at: now)) }
+            if let r = plan.resume {
+                var b = PostgresBindings()
+                b.append(r.worker); b.append(r.heartbeatAt); b.append(r.id)
+                _ = try await conn.query(PostgresQuery(unsafeSQL: "UPDATE backfill_replacements SET worker = $1, heartbeat_at = $2 WHERE id = $3",
+                                                       binds: b), logger: logger)
+                return .resumed(r)
             }
-            var resumed: Replacement?
-            for r in overlapping {
-                if resumed == nil && r.sameWork(as: proposed) {
-                    var b = PostgresBindings()
-                    b.append(proposed.worker); b.append(now); b.append(r.id)
-                    _ = try await conn.query(PostgresQuery(unsafeSQL: "UPDATE backfill_replacements SET worker = $1, heartbeat_at = $2 WHERE id = $3",
-                                                           binds: b), logger: logger)
-                    var taken = r
-                    taken.worker = proposed.worker
-                    taken.heartbeatAt = now
-                    resumed = taken
-                } else {
-                    try await fail(conn, r, message: """
-                        abandoned: no heartbeat since \(formatSeconds(r.heartbeatAt)) (\(r.worker)); replaced by a new replacement \
-                        started by \(proposed.worker) at \(formatSeconds(now))
-                        """)
-                }
-            }
-            if let resumed { return .resumed(resumed) }
-            // Above every generation used so far: replacements' and any stored partial's.
-            var generation: Int64 = 1
+            var maxUsed: Int64?
             for try await g in try await conn.query("""
                 SELECT GREATEST((SELECT max(generation) FROM backfill_replacements),
-                                (SELECT max(generation) FROM backfill_partials WHERE generation <> 0), 0) + 1
-                """, logger: logger).decode(Int64.self) { generation = g }
+                                (SELECT max(generation) FROM backfill_partials WHERE generation <> 0),
+                                (SELECT max(generation) FROM backfill_ledger))
+                """, logger: logger).decode(Int64?.self) { maxUsed = g }
+            let r = ReplacementRules.started(proposed, id: 0, generation: ReplacementRules.nextGeneration(maxUsed: maxUsed), now: now)
             var b = PostgresBindings()
-            b.append(proposed.pipelines); b.append(proposed.from); b.append(proposed.to); b.append(proposed.segmentFrom)
-            b.append(proposed.segmentTo); b.append(proposed.segmentMillis); b.append(generation); b.append(proposed.configHash)
-            b.append(proposed.worker); b.append(proposed.startedAt); b.append(now)
+            b.append(r.pipelines); b.append(r.from); b.append(r.to); b.append(r.segmentFrom)
+            b.append(r.segmentTo); b.append(r.segmentMillis); b.append(r.generation); b.append(r.configHash)
+            b.append(r.worker); b.append(r.startedAt); b.append(r.heartbeatAt)
             var out: Replacement?
             for try await row in try await conn.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO backfill_replacements(pipelines, from_ms, to_ms, segment_from, segment_to, segment_millis, generation, state,
@@ -145,7 +128,7 @@ extension PostgresStateStore {
                 """, binds: b), logger: logger) {
                 out = try decodeReplacement(row)
             }
-            guard let out else { throw PostgresStoreError("\(displayURL): the new replacement was not returned") }
+            guard let out else { throw StoreError(.server, "\(displayURL): the new replacement was not returned") }
             return .started(out)
         }
     }
@@ -161,8 +144,7 @@ extension PostgresStateStore {
         } catch { throw mapped(error, "heartbeat of replacement \(id)") }
         guard !updated else { return }
         let r = try await lineageTransaction("read replacement \(id)") { conn in try await replacement(conn, id: id) }
-        if r.state != .inProgress { throw LineageError("replacement \(id) is \(r.state.rawValue), not in progress") }
-        throw LineageError("replacement \(id) is worked on by \(r.worker), not \(worker)")
+        throw ReplacementRules.heartbeatRefused(r, worker: worker)
     }
 
     public func completeReplacement(id: Int64, objects: Int, rowsRead: Int) async throws -> Replacement {
@@ -170,43 +152,30 @@ extension PostgresStateStore {
             try await lockReplacements(conn)
             try await conn.query("LOCK TABLE backfill_segment_lineage IN EXCLUSIVE MODE", logger: logger)
             let r = try await replacement(conn, id: id)
-            guard r.state == .inProgress else {
-                throw LineageError("replacement \(id) is \(r.state.rawValue); only a replacement in progress can be completed")
-            }
-            var previous: [SegmentGeneration] = []
-            var pids: [Int64] = [], segments: [Int64] = []
+            try ReplacementRules.checkInProgress(r, to: "completed")
+            var active: [String: [Int64: Int64]] = [:]
+            var pids: [String: Int64] = [:]
             for name in r.pipelines {
                 let pid = try await pipelineID(name)
-                var current: [Int64: Int64] = [:]
+                pids[name] = pid
                 let rows = try await conn.query("""
                     SELECT segment, generation FROM backfill_segment_lineage
                     WHERE pipeline_id = \(pid) AND segment >= \(r.segmentFrom) AND segment < \(r.segmentTo)
                     """, logger: logger)
-                for try await (s, g) in rows.decode((Int64, Int64).self) { current[s] = g }
-                for s in r.segments {
-                    previous.append(SegmentGeneration(pipeline: name, segment: s, generation: current[s] ?? 0))
-                    pids.append(pid)
-                    segments.append(s)
-                }
+                for try await (s, g) in rows.decode((Int64, Int64).self) { active[name, default: [:]][s] = g }
             }
+            let done = ReplacementRules.completed(r, active: active, objects: objects, rowsRead: rowsRead, now: Date().timeIntervalSince1970)
             var b = PostgresBindings()
-            b.append(pids); b.append(segments); b.append(r.generation)
+            b.append(done.previous.map { pids[$0.pipeline]! }); b.append(done.previous.map(\.segment)); b.append(r.generation)
             try await conn.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO backfill_segment_lineage(pipeline_id, segment, generation) SELECT p, s, $3 FROM unnest($1::bigint[], $2::bigint[]) AS t(p, s)
                 ON CONFLICT (pipeline_id, segment) DO UPDATE SET generation = EXCLUDED.generation
                 """, binds: b), logger: logger)
-            let now = Date().timeIntervalSince1970
-            let text = try Self.json(previous)
+            let text = try Self.json(done.previous)
             try await conn.query("""
-                UPDATE backfill_replacements SET state = 'completed', finished_at = \(now), objects = \(Int64(objects)),
+                UPDATE backfill_replacements SET state = 'completed', finished_at = \(done.finishedAt!), objects = \(Int64(objects)),
                     rows_read = \(Int64(rowsRead)), previous = \(text) WHERE id = \(id)
                 """, logger: logger)
-            var done = r
-            done.state = .completed
-            done.finishedAt = now
-            done.objects = objects
-            done.rowsRead = rowsRead
-            done.previous = previous
             return done
         }
     }
@@ -215,9 +184,7 @@ extension PostgresStateStore {
         try await lineageTransaction("fail replacement \(id)") { conn in
             try await lockReplacements(conn)
             let r = try await replacement(conn, id: id)
-            guard r.state == .inProgress else {
-                throw LineageError("replacement \(id) is \(r.state.rawValue); only a replacement in progress can be failed")
-            }
+            try ReplacementRules.checkInProgress(r, to: "failed")
             try await fail(conn, r, message: message)
         }
     }
@@ -227,19 +194,7 @@ extension PostgresStateStore {
             try await lockReplacements(conn)
             try await conn.query("LOCK TABLE backfill_segment_lineage IN EXCLUSIVE MODE", logger: logger)
             let r = try await replacement(conn, id: id)
-            guard r.state == .completed else {
-                throw LineageError("replacement \(id) is \(r.state.rawValue); only a completed replacement can be reverted")
-            }
-            if r.collected {
-                throw LineageError("replacement \(id) cannot be reverted: gc removed the generations it replaced")
-            }
-            let later = try await loadReplacements(conn, "state = 'completed'").filter { $0.id != r.id && $0.generation > r.generation && $0.overlaps(r) }
-            if let latest = later.max(by: { $0.generation < $1.generation }) {
-                throw LineageError("""
-                    replacement \(id) cannot be reverted: replacement \(latest.id) (\(formatMillis(latest.from)) to \(formatMillis(latest.to)), \
-                    pipelines \(latest.pipelines.joined(separator: ", "))) replaced an overlapping range after it; revert that one first
-                    """)
-            }
+            try ReplacementRules.checkRevertible(r, among: try await loadReplacements(conn, "state = 'completed'"))
             var setP: [Int64] = [], setS: [Int64] = [], setG: [Int64] = [], delP: [Int64] = [], delS: [Int64] = []
             for prev in r.previous {
                 let pid = try await pipelineID(prev.pipeline)
@@ -262,11 +217,8 @@ extension PostgresStateStore {
                 DELETE FROM backfill_segment_lineage l USING unnest($1::bigint[], $2::bigint[]) AS t(p, s)
                 WHERE l.pipeline_id = t.p AND l.segment = t.s
                 """, binds: d), logger: logger)
-            let now = Date().timeIntervalSince1970
-            try await conn.query("UPDATE backfill_replacements SET state = 'reverted', reverted_at = \(now) WHERE id = \(id)", logger: logger)
-            var done = r
-            done.state = .reverted
-            done.revertedAt = now
+            let done = ReplacementRules.reverted(r, now: Date().timeIntervalSince1970)
+            try await conn.query("UPDATE backfill_replacements SET state = 'reverted', reverted_at = \(done.revertedAt!) WHERE id = \(id)", logger: logger)
             return done
         }
     }
@@ -303,35 +255,6 @@ extension PostgresStateStore {
 
     // MARK: - Reads
 
-    public func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow] {
-        let pid = try await pipelineID(pipeline)
-        guard let monoid = lock.withLock({ monoids[pid] }) else {
-            throw PostgresStoreError("pipeline '\(pipeline)' in \(displayURL) has a monoid this backfill does not know")
-        }
-        struct GroupKey: Hashable {
-            var key: String
-            var bucket: Int64
-        }
-        var combined: [GroupKey: PartialValue] = [:]
-        do {
-            let rows = try await client.query("""
-                SELECT k.key, p.bucket, p.ival, p.bval FROM backfill_partials p JOIN backfill_keys k ON k.id = p.key_id
-                LEFT JOIN backfill_segment_lineage l ON l.pipeline_id = p.pipeline_id AND l.segment = p.segment
-                WHERE p.pipeline_id = \(pid) AND p.win = \(Int16(window.code)) AND p.segment >= \(segmentFrom) AND p.segment < \(segmentTo)
-                    AND p.generation = COALESCE(l.generation, 0)
-                """, logger: logger)
-            for try await (k, bucket, ival, bval) in rows.decode((String, Int64, Int64?, ByteBuffer?).self) {
-                let g = GroupKey(key: k, bucket: bucket)
-                let v = try Self.value(ival, bval, monoid)
-                if let old = combined[g] { combined[g] = try monoid.combine(old, v) } else { combined[g] = v }
-            }
-        } catch let e as AggregationError { throw e } catch { throw mapped(error, "read segments of '\(pipeline)'") }
-        return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
-            if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
-            return a.bucket < b.bucket
-        }
-    }
-
     public func ledger(pipelines: [String], generation: Int64) async throws -> [String: [LedgerEntry]] {
         guard !pipelines.isEmpty else { return [:] }
         return try await ledgerEntries(pipelines, """
@@ -352,46 +275,31 @@ extension PostgresStateStore {
                 names[id] = name
                 ids[name] = id
             }
-            let all = try await loadReplacements(conn)
-            // What a replacement in progress, or finished (completed/reverted) after `before`, may still need.
+            let rules = GarbageRules(replacements: try await loadReplacements(conn), before: before)
             var keepP: [Int64] = [], keepS: [Int64] = [], keepG: [Int64] = []
-            for r in all {
-                let recent = (r.state == .completed || r.state == .reverted) && max(r.finishedAt ?? 0, r.revertedAt ?? 0) > before
-                guard r.state == .inProgress || recent else { continue }
-                for name in r.pipelines {
-                    guard let pid = ids[name] else { continue }
-                    for s in r.segments { keepP.append(pid); keepS.append(s); keepG.append(r.generation) }
-                }
-                for prev in r.previous {
-                    guard let pid = ids[prev.pipeline] else { continue }
-                    keepP.append(pid); keepS.append(prev.segment); keepG.append(prev.generation)
-                }
+            for pinned in rules.pinned {
+                guard let pid = ids[pinned.pipeline] else { continue }
+                keepP.append(pid); keepS.append(pinned.segment); keepG.append(pinned.generation)
             }
-            // Ledger rows stay for generations in progress, recent, or completed and still active or kept somewhere.
             var activeGenerations = Set<Int64>()
             for try await g in try await conn.query("SELECT DISTINCT generation FROM backfill_segment_lineage", logger: logger).decode(Int64.self) {
                 activeGenerations.insert(g)
             }
-            let kept = Set(keepG)
-            let keepLedger = all.filter { r in
-                let recent = (r.state == .completed || r.state == .reverted) && max(r.finishedAt ?? 0, r.revertedAt ?? 0) > before
-                return r.state == .inProgress || recent
-                    || (r.state == .completed && (activeGenerations.contains(r.generation) || kept.contains(r.generation)))
-            }.map(\.generation)
             var b = PostgresBindings()
             b.append(keepP); b.append(keepS); b.append(keepG)
             var dropped: [SegmentGeneration] = []
             var partialRows = 0
+            // The server applies `GarbageRules.drops`: not live, not active, not pinned.
             let rows = try await conn.query(PostgresQuery(unsafeSQL: """
                 WITH keep AS (SELECT DISTINCT p, s, g FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(p, s, g)),
                 gone AS (
                     DELETE FROM backfill_partials x
-                    WHERE x.generation <> -1
+                    WHERE x.generation <> \(liveGeneration)
                         AND x.generation <> COALESCE((SELECT l.generation FROM backfill_segment_lineage l
                                                       WHERE l.pipeline_id = x.pipeline_id AND l.segment = x.segment), 0)
                         AND NOT EXISTS (SELECT 1 FROM keep WHERE keep.p = x.pipeline_id AND keep.s = x.segment AND keep.g = x.generation)
                     RETURNING x.pipeline_id, x.segment, x.generation)
-                SELECT pipeline_id, segment, generation, count(*) FROM gone GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                SELECT pipeline_id, segment, generation, count(*) FROM gone GROUP BY 1, 2, 3
                 """, binds: b), logger: logger)
             for try await (p, s, g, n) in rows.decode((Int64, Int64, Int64, Int64).self) {
                 dropped.append(SegmentGeneration(pipeline: names[p] ?? "#\(p)", segment: s, generation: g))
@@ -399,19 +307,16 @@ extension PostgresStateStore {
             }
             var ledgerRows = 0
             var lb = PostgresBindings()
-            lb.append(keepLedger)
+            lb.append(Array(rules.keptLedgerGenerations(active: activeGenerations)))
             for try await n in try await conn.query(PostgresQuery(unsafeSQL: """
                 WITH gone AS (DELETE FROM backfill_ledger WHERE generation > 0 AND NOT (generation = ANY($1::bigint[])) RETURNING 1)
                 SELECT count(*) FROM gone
                 """, binds: lb), logger: logger).decode(Int64.self) { ledgerRows = Int(n) }
-            // Replacements whose previous generation is gone can no longer be reverted.
-            let droppedSet = Set(dropped)
-            let collected = all.filter { r in !r.collected && r.previous.contains { droppedSet.contains($0) } }.map(\.id)
+            let collected = rules.collected(dropped: Set(dropped)).map(\.id)
             if !collected.isEmpty {
                 try await conn.query("UPDATE backfill_replacements SET collected = true WHERE id = ANY(\(collected))", logger: logger)
             }
-            dropped.sort { ($0.pipeline, $0.segment, $0.generation) < ($1.pipeline, $1.segment, $1.generation) }
-            return GarbageCollected(generations: dropped, partialRows: partialRows, ledgerRows: ledgerRows)
+            return GarbageRules.report(dropped: dropped, partialRows: partialRows, ledgerRows: ledgerRows)
         }
     }
 }

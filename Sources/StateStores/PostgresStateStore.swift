@@ -2,18 +2,6 @@ import Aggregation
 import Foundation
 import PostgresNIO
 
-/// An error of the PostgreSQL store, with the server's message where there is one.
-public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    /// The server's SQLSTATE, when the server raised it.
-    public var sqlState: String?
-    public init(_ message: String, sqlState: String? = nil) {
-        self.message = message
-        self.sqlState = sqlState
-    }
-    public var description: String { message }
-}
-
 /// The shared store: one PostgreSQL database, reached through a PostgresNIO connection pool owned by the store.
 ///
 /// URL: `postgres://user:password@host:port/db?sslmode=disable` (or `postgresql://`). `sslmode` is `disable`,
@@ -34,7 +22,7 @@ public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
 /// (`ival + EXCLUDED.ival`; int8 overflow is raised by the server and reported as an overflow); every other partial
 /// is inserted if new, else locked (`FOR UPDATE`), combined in Swift with the pipeline's `Monoid` and written back.
 /// Deadlocks between concurrent commits are retried.
-public final class PostgresStateStore: StateStore, @unchecked Sendable {
+public final class PostgresStateStore: StateStore, PartialRowSource, @unchecked Sendable {
     public let url: String
     /// The URL without its password, for messages.
     public let displayURL: String
@@ -42,8 +30,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
     private let runTask: Task<Void, Never>
     let logger: Logger
     let lock = NSLock()
-    private var pipelineIDs: [String: Int64] = [:]
-    var monoids: [Int64: Monoid] = [:]
+    let registry: PipelineRegistry
     /// Key ids by pipeline id (ids never change once interned).
     private var keyIDs: [Int64: [String: Int64]] = [:]
     private var isShutDown = false
@@ -122,6 +109,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         self.url = url
         let parsed = try Self.parse(url)
         displayURL = parsed.display
+        registry = PipelineRegistry(location: parsed.display)
         var config = parsed.configuration
         config.options.maximumConnections = 8
         config.options.keepAliveBehavior = nil
@@ -138,7 +126,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
     }
 
     /// Closes the pool's connections and waits until they are closed. Idempotent.
-    public func shutdown() async {
+    public func close() async {
         let first: Bool = lock.withLock {
             defer { isShutDown = true }
             return !isShutDown
@@ -154,7 +142,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
 
     static func parse(_ url: String) throws -> Parsed {
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), let c = URLComponents(string: url) else {
-            throw PostgresStoreError("store URL \(url): expected postgres://user:password@host:port/database?sslmode=disable")
+            throw StoreError(.invalidURL, "store URL \(StoreRegistry.redacted(url)): expected postgres://user:password@host:port/database?sslmode=disable")
         }
         var query: [String: String] = [:]
         for item in c.queryItems ?? [] { query[item.name] = item.value ?? "" }
@@ -188,7 +176,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
             case "verify-ca", "verify-full":
                 tls = .require(TLSConfiguration.makeClientConfiguration())
             case let other:
-                throw PostgresStoreError("store URL \(display): sslmode=\(other) is not supported (disable, prefer, require, verify-ca, verify-full)")
+                throw StoreError(.invalidURL, "store URL \(display): sslmode=\(other) is not supported (disable, prefer, require, verify-ca, verify-full)")
             }
             config = PostgresClient.Configuration(host: host, port: c.port ?? 5432, username: user, password: password, database: db, tls: tls)
         }
@@ -219,12 +207,12 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         let state = e.serverInfo?[.sqlState]
         let text = e.serverInfo?[.message] ?? "\(e.code)"
         let detail = e.serverInfo?[.detail].map { " (\($0))" } ?? ""
-        return PostgresStoreError("\(displayURL): \(what): \(text)\(detail)", sqlState: state)
+        return StoreError(.server, "\(displayURL): \(what): \(text)\(detail)", sqlState: state)
     }
 
     private func sqlState(_ error: Error) -> String? {
         if let e = error as? PSQLError { return e.serverInfo?[.sqlState] }
-        if let e = error as? PostgresStoreError { return e.sqlState }
+        if let e = error as? StoreError { return e.sqlState }
         return nil
     }
 
@@ -306,7 +294,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                     version = Int(v) ?? 0
                 }
                 guard version <= Self.migrations.count else {
-                    throw PostgresStoreError("\(displayURL) has schema version \(version), newer than this backfill (\(Self.migrations.count)); upgrade backfill")
+                    throw StoreError(.unavailable, "\(displayURL) has schema version \(version), newer than this backfill (\(Self.migrations.count)); upgrade backfill")
                 }
                 for m in Self.migrations[version...] {
                     for statement in m { try await conn.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
@@ -317,24 +305,19 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                     ON CONFLICT(key) DO UPDATE SET value = EXCLUDED.value
                     """, logger: logger)
             }
-        } catch { throw mapped(error, "migrate") }
-        try await loadPipelines()
+        } catch let e as StoreError { throw e } catch { throw mapped(error, "migrate") }
+        registry.load(try await storedPipelines())
     }
 
-    private func loadPipelines() async throws {
-        var found: [(String, Int64, Monoid?)] = []
+    private func storedPipelines() async throws -> [PipelineRegistry.Stored] {
+        var found: [PipelineRegistry.Stored] = []
         do {
-            for try await (id, name, monoid) in try await client.query("SELECT id, name, monoid FROM backfill_pipelines", logger: logger)
-                .decode((Int64, String, String).self) {
-                found.append((name, id, (try? MonoidKind(parsingStored: monoid)).map(Monoid.init)))
+            for try await (id, name, monoid, zone) in try await client.query("SELECT id, name, monoid, time_zone FROM backfill_pipelines", logger: logger)
+                .decode((Int64, String, String, String).self) {
+                found.append(.init(name: name, id: id, monoid: monoid, timeZone: zone))
             }
         } catch { throw mapped(error, "read pipelines") }
-        lock.withLock {
-            for (name, id, m) in found {
-                pipelineIDs[name] = id
-                if let m { monoids[id] = m }
-            }
-        }
+        return found
     }
 
     public func register(_ pipelines: [PipelineDefinition]) async throws {
@@ -348,9 +331,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                     for try await row in try await conn.query("SELECT id, monoid FROM backfill_pipelines WHERE name = \(p.name)", logger: logger)
                         .decode((Int64, String).self) { stored = row }
                     if let (id, monoid) = stored {
-                        guard monoid == p.monoid.kind.storedText else {
-                            throw PostgresStoreError("pipeline '\(p.name)' is stored with monoid \(monoid), the config says \(p.monoid.kind.storedText); use a new pipeline name")
-                        }
+                        try registry.check(p, storedMonoid: monoid)
                         out.append((p.name, id, p.monoid))
                     } else {
                         let now = Date().timeIntervalSince1970
@@ -364,34 +345,16 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                 }
                 return out
             }
-        } catch let e as PostgresStoreError { throw e } catch { throw mapped(error, "register pipelines") }
-        lock.withLock {
-            for (name, id, m) in ids {
-                pipelineIDs[name] = id
-                monoids[id] = m
-            }
-        }
+        } catch let e as StoreError { throw e } catch { throw mapped(error, "register pipelines") }
+        for (name, id, m) in ids { registry.record(name, id: id, monoid: m) }
     }
 
     func pipelineID(_ name: String) async throws -> Int64 {
-        if let id = lock.withLock({ pipelineIDs[name] }) { return id }
-        try await loadPipelines()
-        guard let id = lock.withLock({ pipelineIDs[name] }) else {
-            let known = lock.withLock { pipelineIDs.keys.sorted() }
-            throw PostgresStoreError("no pipeline '\(name)' in \(displayURL) (pipelines: \(known.joined(separator: ", ")))")
-        }
-        return id
+        try await registry.id(of: name, loading: storedPipelines)
     }
 
     public func pipelines() async throws -> [PipelineDefinition] {
-        var out: [PipelineDefinition] = []
-        do {
-            for try await (name, monoid, zone) in try await client.query("SELECT name, monoid, time_zone FROM backfill_pipelines ORDER BY id", logger: logger)
-                .decode((String, String, String).self) {
-                out.append(PipelineDefinition(name: name, monoid: Monoid(try MonoidKind(parsingStored: monoid)), timeZone: zone))
-            }
-        } catch let e as AggregationError { throw e } catch { throw mapped(error, "read pipelines") }
-        return out
+        try PipelineRegistry.definitions(try await storedPipelines())
     }
 
     // MARK: - Ledger
@@ -451,10 +414,10 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
             }
             let rows = try await client.query("SELECT key, id FROM backfill_keys WHERE pipeline_id = \(pid) AND key = ANY(\(missing))", logger: logger)
             for try await (k, id) in rows.decode((String, Int64).self) { fresh[k] = id }
-        } catch let e as PostgresStoreError { throw e } catch { throw mapped(error, "intern keys") }
+        } catch let e as StoreError { throw e } catch { throw mapped(error, "intern keys") }
         lock.withLock { keyIDs[pid, default: [:]].merge(fresh) { a, _ in a } }
         for (i, k) in keys.enumerated() where ids[i] == 0 {
-            guard let id = fresh[k] ?? known[k] else { throw PostgresStoreError("\(displayURL): key '\(k)' was not interned") }
+            guard let id = fresh[k] ?? known[k] else { throw StoreError(.server, "\(displayURL): key '\(k)' was not interned") }
             ids[i] = id
         }
         return ids
@@ -504,41 +467,26 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         // Paced before the transaction (never inside it, where waiting would hold row locks): one unit per partial row.
         if let pacer = batch.pacer { try await pacer.acquire(batch.pipelines.reduce(0) { $0 + $1.count }) }
         var prepared: [(Int64, PipelinePartials, Rows)] = []
-        for part in batch.pipelines {
-            let pid = try await pipelineID(part.pipeline.name)
-            guard part.count > 0 else { continue }
+        for given in batch.pipelines {
+            let pid = try await pipelineID(given.pipeline.name)
+            guard given.count > 0 else { continue }
+            let part = try CommitNormalizer.normalized(given)
             let ids = try await keyIDs(pipeline: pid, part.keys)
             // Primary-key order: concurrent commits touching the same rows lock them in the same order.
-            var order = Array(0..<part.count)
             let wins = part.window.map { Int16($0.code) }
-            order.sort { a, b in
+            let order = Array(0..<part.count).sorted { a, b in
                 if wins[a] != wins[b] { return wins[a] < wins[b] }
                 let ka = ids[Int(part.keyIndex[a])], kb = ids[Int(part.keyIndex[b])]
                 if ka != kb { return ka < kb }
                 if part.bucket[a] != part.bucket[b] { return part.bucket[a] < part.bucket[b] }
                 return part.segment[a] < part.segment[b]
             }
-            // Entries for the same row (the protocol does not forbid them) are combined here: one upsert cannot
-            // touch a row twice.
             var rows = Rows()
-            let monoid = part.pipeline.monoid
-            var ints: [Int64] = [], values: [PartialValue] = []
-            for e in order {
-                let w = wins[e], k = ids[Int(part.keyIndex[e])], b = part.bucket[e], sg = part.segment[e]
-                if let last = rows.key.indices.last, rows.win[last] == w, rows.key[last] == k, rows.bucket[last] == b, rows.segment[last] == sg {
-                    if let pi = part.intValues {
-                        let (sum, overflow) = ints[last].addingReportingOverflow(pi[e])
-                        if overflow { throw PostgresStoreError("commit refused: pipeline '\(part.pipeline.name)' (\(monoid.kind.name)) overflows a 64-bit integer") }
-                        ints[last] = sum
-                    } else {
-                        values[last] = try monoid.combine(values[last], part.values![e])
-                    }
-                    continue
-                }
-                rows.win.append(w); rows.key.append(k); rows.bucket.append(b); rows.segment.append(sg)
-                if let pi = part.intValues { ints.append(pi[e]) } else { values.append(part.values![e]) }
-            }
-            if part.intValues != nil { rows.ints = ints } else { rows.values = values }
+            rows.win = order.map { wins[$0] }
+            rows.key = order.map { ids[Int(part.keyIndex[$0])] }
+            rows.bucket = order.map { part.bucket[$0] }
+            rows.segment = order.map { part.segment[$0] }
+            if let pi = part.intValues { rows.ints = order.map { pi[$0] } } else { rows.values = order.map { part.values![$0] } }
             prepared.append((pid, part, rows))
         }
         // Ledger rows: one per object and pipeline it names.
@@ -563,7 +511,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                     // Generation 0 goes to each segment's active generation. The lineage is read under a SHARE lock:
                     // a replacement's switch (EXCLUSIVE) waits for this commit, or this commit for the switch.
                     var active: [Int64: [Int64: Int64]] = [:]
-                    if batch.generation == 0 && !prepared.isEmpty {
+                    if GenerationRoute.needsLineage(batch.generation) && !prepared.isEmpty {
                         try await conn.query("LOCK TABLE backfill_segment_lineage IN SHARE MODE", logger: logger)
                         let segments = Array(Set(prepared.flatMap(\.2.segment)))
                         let rows = try await conn.query("""
@@ -573,12 +521,9 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                         for try await (p, sg, g) in rows.decode((Int64, Int64, Int64).self) { active[p, default: [:]][sg] = g }
                     }
                     for (pid, part, rows) in prepared {
-                        if let lineage = active[pid] {
-                            for (generation, subset) in rows.split(by: { lineage[$0] ?? 0 }) {
-                                try await writePartials(conn, pid: pid, part: part, rows: subset, generation: generation)
-                            }
-                        } else {
-                            try await writePartials(conn, pid: pid, part: part, rows: rows, generation: batch.generation)
+                        let route = GenerationRoute(written: batch.generation, active: active[pid] ?? [:])
+                        for (generation, subset) in rows.split(by: route.generation) {
+                            try await writePartials(conn, pid: pid, part: part, rows: subset, generation: generation)
                         }
                     }
                     if !lURL.isEmpty {
@@ -594,7 +539,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                                     AS t(p, u, v, r, j, a, s)
                                 """, binds: b), logger: logger)
                         } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" {
-                            throw PostgresStoreError("""
+                            throw StoreError(.commitRefused, """
                                 \(displayURL): commit refused, an object of this batch is already in the ledger \
                                 (\(e.serverInfo?[.detail] ?? "duplicate ledger row")); nothing of the batch was written
                                 """, sqlState: "23505")
@@ -608,7 +553,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                     try await Task.sleep(nanoseconds: UInt64(attempt) * 20_000_000)
                     continue
                 }
-                if let e = error as? PostgresStoreError { throw e }
+                if let e = error as? StoreError { throw e }
                 if error is AggregationError { throw error }
                 throw mapped(error, "commit")
             }
@@ -640,7 +585,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                     touched.insert(RowKey(win: w, key: k, bucket: bk, segment: s))
                 }
             } catch let e as PSQLError where e.serverInfo?[.sqlState] == "22003" {
-                throw PostgresStoreError("""
+                throw StoreError(.commitRefused, """
                     \(displayURL): commit refused: pipeline '\(part.pipeline.name)' (\(monoid.kind.name)) overflows a 64-bit integer \
                     (\(e.serverInfo?[.message] ?? "bigint out of range")); nothing of the batch was written
                     """, sqlState: "22003")
@@ -711,13 +656,13 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         for i in pending {
             let rk = RowKey(win: rows.win[i], key: rows.key[i], bucket: rows.bucket[i], segment: rows.segment[i])
             guard let old = stored[rk] else {
-                throw PostgresStoreError("\(displayURL): a partial of pipeline '\(part.pipeline.name)' vanished during the commit")
+                throw StoreError(.server, "\(displayURL): a partial of pipeline '\(part.pipeline.name)' vanished during the commit")
             }
             let v: PartialValue
             do {
                 v = try monoid.combine(old, rows.value(i))
             } catch let e as AggregationError {
-                throw PostgresStoreError("\(displayURL): commit refused: pipeline '\(part.pipeline.name)' (\(monoid.kind.name)): \(e); nothing of the batch was written")
+                throw StoreError(.commitRefused, "\(displayURL): commit refused: pipeline '\(part.pipeline.name)' (\(monoid.kind.name)): \(e); nothing of the batch was written")
             }
             if case .int(let x) = v {
                 isInt.append(true); iv.append(x); bv.append(ByteBuffer())
@@ -760,6 +705,12 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
         return (tables, version)
     }
 
+    public func checkReadable() async throws {
+        let (tables, version) = try await tablesAndVersion()
+        try StoreRegistry.checkSchema(found: tables.contains("backfill_meta") ? version : nil, current: Self.migrations.count, store: displayURL)
+        registry.load(try await storedPipelines())
+    }
+
     public func initialize() async throws -> StoreInitReport {
         let before = try await tablesAndVersion()
         try await migrate()
@@ -775,7 +726,7 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
                 .decode((String, Double).self) { found = row }
         } catch { throw mapped(error, "read the write rate") }
         guard let (text, at) = found else { return nil }
-        guard let rate = Double(text) else { throw PostgresStoreError("\(displayURL): backfill_settings.max_write_units is '\(text)', not a number") }
+        guard let rate = Double(text) else { throw StoreError(.corrupt, "\(displayURL): backfill_settings.max_write_units is '\(text)', not a number") }
         return WriteRateSetting(unitsPerSecond: try WriteRateSetting.validate(rate, "\(displayURL): backfill_settings.max_write_units"), setAt: at)
     }
 
@@ -855,38 +806,36 @@ public final class PostgresStateStore: StateStore, @unchecked Sendable {
 
     // MARK: - Query
 
-    public func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow] {
-        let pid = try await pipelineID(pipeline)
-        guard let monoid = lock.withLock({ monoids[pid] }) else {
-            throw PostgresStoreError("pipeline '\(pipeline)' in \(displayURL) has a monoid this backfill does not know")
-        }
+    public func monoid(ofPipeline name: String) async throws -> Monoid {
+        try await registry.pipeline(name, loading: storedPipelines).monoid
+    }
+
+    /// The partial rows of the selection, in their segments' active generations (and the live one when selected).
+    public func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws {
+        let pid = try await pipelineID(selection.pipeline)
         var sql = """
             SELECT k.key, p.bucket, p.ival, p.bval FROM backfill_partials p JOIN backfill_keys k ON k.id = p.key_id
             LEFT JOIN backfill_segment_lineage l ON l.pipeline_id = p.pipeline_id AND l.segment = p.segment
-            WHERE p.pipeline_id = $1 AND p.win = $2 AND (p.generation = COALESCE(l.generation, 0) OR p.generation = -1)
+            WHERE p.pipeline_id = $1 AND p.win = $2
             """
+        sql += selection.includesLive ? " AND (p.generation = COALESCE(l.generation, 0) OR p.generation = \(liveGeneration))"
+            : " AND p.generation = COALESCE(l.generation, 0)"
         var b = PostgresBindings()
         b.append(pid)
-        b.append(Int16(window.code))
-        if let key { b.append(key); sql += " AND k.key = $\(b.count)" }
-        if let from { b.append(from); sql += " AND p.bucket >= $\(b.count)" }
-        if let to { b.append(to); sql += " AND p.bucket < $\(b.count)" }
-        struct GroupKey: Hashable {
-            var key: String
-            var bucket: Int64
+        b.append(Int16(selection.window.code))
+        if let key = selection.key { b.append(key); sql += " AND k.key = $\(b.count)" }
+        if let from = selection.from { b.append(from); sql += " AND p.bucket >= $\(b.count)" }
+        if let to = selection.to { b.append(to); sql += " AND p.bucket < $\(b.count)" }
+        if let segments = selection.segments {
+            b.append(segments.lowerBound); sql += " AND p.segment >= $\(b.count)"
+            b.append(segments.upperBound); sql += " AND p.segment < $\(b.count)"
         }
-        var combined: [GroupKey: PartialValue] = [:]
         do {
-            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
-            for try await (k, bucket, ival, bval) in rows.decode((String, Int64, Int64?, ByteBuffer?).self) {
-                let g = GroupKey(key: k, bucket: bucket)
-                let v = try Self.value(ival, bval, monoid)
-                if let old = combined[g] { combined[g] = try monoid.combine(old, v) } else { combined[g] = v }
+            let result = try await client.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+            for try await (k, bucket, ival, bval) in result.decode((String, Int64, Int64?, ByteBuffer?).self) {
+                try rows.add(key: k, bucket: bucket, try Self.value(ival, bval, rows.monoid))
             }
-        } catch let e as AggregationError { throw e } catch { throw mapped(error, "query") }
-        return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
-            if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
-            return a.bucket < b.bucket
-        }
+        } catch let e as AggregationError { throw e } catch { throw mapped(error, "read partials of '\(selection.pipeline)'") }
     }
+
 }

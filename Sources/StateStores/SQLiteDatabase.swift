@@ -19,10 +19,11 @@ final class SQLiteDatabase {
         return true
     }()
 
-    init(path: String) throws {
+    /// Opens `path`: read-write (created when missing) or read-only (SQLITE_OPEN_READONLY: never created, never written).
+    init(path: String, readOnly: Bool = false) throws {
         _ = Self.configured
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"

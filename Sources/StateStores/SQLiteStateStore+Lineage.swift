@@ -14,7 +14,7 @@ extension SQLiteStateStore {
         let pipelines = try JSONDecoder().decode([String].self, from: Data((s.string(1) ?? "[]").utf8))
         let previous = try JSONDecoder().decode([SegmentGeneration].self, from: Data((s.string(17) ?? "[]").utf8))
         guard let state = ReplacementState(rawValue: s.string(8) ?? "") else {
-            throw LineageError("replacement \(s.int64(0)) in \(path) has an unknown state '\(s.string(8) ?? "")'")
+            throw StoreError(.corrupt, "replacement \(s.int64(0)) in \(path) has an unknown state '\(s.string(8) ?? "")'")
         }
         return Replacement(id: s.int64(0), pipelines: pipelines, from: s.int64(2), to: s.int64(3), segmentFrom: s.int64(4),
                            segmentTo: s.int64(5), segmentMillis: s.int64(6), generation: s.int64(7), state: state,
@@ -35,7 +35,7 @@ extension SQLiteStateStore {
 
     private func replacement(_ id: Int64) throws -> Replacement {
         guard let r = try loadReplacements(where: "WHERE id = ?", bind: { $0.bind(1, id) }).first else {
-            throw LineageError("no replacement \(id) in \(path)")
+            throw ReplacementRules.unknown(id, in: path)
         }
         return r
     }
@@ -59,43 +59,42 @@ extension SQLiteStateStore {
         try dropGeneration(generation)
     }
 
+    /// The id of a pipeline, under the lock.
+    private func pipelineIDLocked(_ name: String) throws -> Int64 {
+        try registry.id(of: name, loadingNow: { try storedPipelines() })
+    }
+
     public func beginReplacement(_ proposed: Replacement, staleAfter: Double) async throws -> ReplacementStart {
         try locked {
-            try db.transaction {
+            for name in proposed.pipelines { _ = try pipelineIDLocked(name) }
+            return try db.transaction {
                 let now = Date().timeIntervalSince1970
-                for r in try loadReplacements(where: "WHERE state = 'in_progress'") where r.overlaps(proposed) {
-                    if now - r.heartbeatAt < staleAfter { throw ReplaceConflict(inProgress: r) }
-                    if r.sameWork(as: proposed) {
-                        try db.prepare("UPDATE replacements SET worker = ?, heartbeat_at = ? WHERE id = ?")
-                            .bind(1, proposed.worker).bind(2, now).bind(3, r.id).run()
-                        var resumed = r
-                        resumed.worker = proposed.worker
-                        resumed.heartbeatAt = now
-                        return .resumed(resumed)
-                    }
-                    try markFailed(r.id, generation: r.generation,
-                                   message: "abandoned (no heartbeat since \(formatSeconds(r.heartbeatAt))); superseded by a new replace")
+                let plan = try ReplacementRules.begin(proposed, inProgress: try loadReplacements(where: "WHERE state = 'in_progress'"),
+                                                      now: now, staleAfter: staleAfter)
+                for r in plan.abandon {
+                    try markFailed(r.id, generation: r.generation, message: ReplacementRules.abandonedMessage(r, by: proposed, at: now))
                 }
-                let maxGeneration = try db.prepare("SELECT COALESCE(MAX(generation), 0) FROM replacements")
-                _ = try maxGeneration.step()
-                var r = proposed
-                r.generation = maxGeneration.int64(0) + 1
-                maxGeneration.reset()
-                r.state = .inProgress
-                r.startedAt = now
-                r.heartbeatAt = now
-                r.finishedAt = nil
-                r.revertedAt = nil
-                r.previous = []
-                r.collected = false
+                if let r = plan.resume {
+                    try db.prepare("UPDATE replacements SET worker = ?, heartbeat_at = ? WHERE id = ?")
+                        .bind(1, r.worker).bind(2, r.heartbeatAt).bind(3, r.id).run()
+                    return .resumed(r)
+                }
+                let used = try db.prepare("""
+                    SELECT MAX(g) FROM (SELECT MAX(generation) AS g FROM replacements UNION ALL SELECT MAX(generation) FROM partial_sets
+                                        UNION ALL SELECT MAX(generation) FROM ledger)
+                    """)
+                _ = try used.step()
+                let maxUsed: Int64? = used.isNull(0) ? nil : used.int64(0)
+                used.reset()
+                var r = ReplacementRules.started(proposed, id: 0, generation: ReplacementRules.nextGeneration(maxUsed: maxUsed), now: now)
                 let insert = try db.prepare("""
                     INSERT INTO replacements(pipelines, from_ms, to_ms, segment_from, segment_to, segment_ms, generation, state,
                     config_hash, worker, started_at, heartbeat_at, objects, rows_read, previous, collected, message)
-                    VALUES(?, ?, ?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, 0, 0, '[]', 0, ?)
+                    VALUES(?, ?, ?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, 0, 0, '[]', 0, NULL)
                     """)
                 try insert.bind(1, try json(r.pipelines)).bind(2, r.from).bind(3, r.to).bind(4, r.segmentFrom).bind(5, r.segmentTo)
-                    .bind(6, r.segmentMillis).bind(7, r.generation).bind(8, r.configHash).bind(9, r.worker).bind(10, now)
-                    .bind(11, now).bind(12, r.message).run()
+                    .bind(6, r.segmentMillis).bind(7, r.generation).bind(8, r.configHash).bind(9, r.worker).bind(10, r.startedAt)
+                    .bind(11, r.heartbeatAt).run()
                 r.id = db.lastInsertRowID
                 return .started(r)
             }
@@ -106,45 +105,35 @@ extension SQLiteStateStore {
         try locked {
             try db.prepare("UPDATE replacements SET heartbeat_at = ? WHERE id = ? AND state = 'in_progress' AND worker = ?")
                 .bind(1, Date().timeIntervalSince1970).bind(2, id).bind(3, worker).run()
-            if db.changes == 0 {
-                let r = try replacement(id)
-                throw LineageError("replacement \(id) is \(r.state.rawValue) on \(r.worker), no longer in progress for \(worker)")
-            }
+            if db.changes == 0 { throw ReplacementRules.heartbeatRefused(try replacement(id), worker: worker) }
         }
     }
 
     public func completeReplacement(id: Int64, objects: Int, rowsRead: Int) async throws -> Replacement {
         try locked {
             try db.transaction {
-                var r = try replacement(id)
-                guard r.state == .inProgress else { throw LineageError("replacement \(id) is \(r.state.rawValue), not in progress") }
-                let read = try db.prepare("SELECT generation FROM segment_lineage WHERE pipeline_id = ? AND segment = ?")
+                let r = try replacement(id)
+                try ReplacementRules.checkInProgress(r, to: "completed")
+                let read = try db.prepare("SELECT segment, generation FROM segment_lineage WHERE pipeline_id = ? AND segment >= ? AND segment < ?")
                 let write = try db.prepare("""
                     INSERT INTO segment_lineage(pipeline_id, segment, generation) VALUES(?, ?, ?)
                     ON CONFLICT(pipeline_id, segment) DO UPDATE SET generation = excluded.generation
                     """)
-                var previous: [SegmentGeneration] = []
+                var active: [String: [Int64: Int64]] = [:]
+                var pids: [String: Int64] = [:]
                 for name in r.pipelines {
-                    if pipelineIDs[name] == nil { try loadPipelines() }
-                    let pid = try pipelineID(name)
-                    for segment in r.segments {
-                        read.bind(1, pid).bind(2, segment)
-                        let old = try read.step() ? read.int64(0) : 0
-                        read.reset()
-                        previous.append(SegmentGeneration(pipeline: name, segment: segment, generation: old))
-                        try write.bind(1, pid).bind(2, segment).bind(3, r.generation).run()
-                    }
+                    let pid = try pipelineIDLocked(name)
+                    pids[name] = pid
+                    read.bind(1, pid).bind(2, r.segmentFrom).bind(3, r.segmentTo)
+                    while try read.step() { active[name, default: [:]][read.int64(0)] = read.int64(1) }
+                    read.reset()
                 }
-                let now = Date().timeIntervalSince1970
+                let done = ReplacementRules.completed(r, active: active, objects: objects, rowsRead: rowsRead, now: Date().timeIntervalSince1970)
+                for p in done.previous { try write.bind(1, pids[p.pipeline]!).bind(2, p.segment).bind(3, r.generation).run() }
                 try db.prepare("""
                     UPDATE replacements SET state = 'completed', finished_at = ?, objects = ?, rows_read = ?, previous = ? WHERE id = ?
-                    """).bind(1, now).bind(2, Int64(objects)).bind(3, Int64(rowsRead)).bind(4, try json(previous)).bind(5, id).run()
-                r.state = .completed
-                r.finishedAt = now
-                r.objects = objects
-                r.rowsRead = rowsRead
-                r.previous = previous
-                return r
+                    """).bind(1, done.finishedAt!).bind(2, Int64(objects)).bind(3, Int64(rowsRead)).bind(4, try json(done.previous)).bind(5, id).run()
+                return done
             }
         }
     }
@@ -153,7 +142,7 @@ extension SQLiteStateStore {
         try locked {
             try db.transaction {
                 let r = try replacement(id)
-                guard r.state == .inProgress else { throw LineageError("replacement \(id) is \(r.state.rawValue), not in progress") }
+                try ReplacementRules.checkInProgress(r, to: "failed")
                 try markFailed(id, generation: r.generation, message: message)
             }
         }
@@ -162,35 +151,24 @@ extension SQLiteStateStore {
     public func revertReplacement(id: Int64) async throws -> Replacement {
         try locked {
             try db.transaction {
-                var r = try replacement(id)
-                guard r.state == .completed else {
-                    throw LineageError("replacement \(id) is \(r.state.rawValue); only a completed replacement can be reverted")
-                }
-                guard !r.collected else {
-                    throw LineageError("replacement \(id) cannot be reverted: gc removed the generation it replaced")
-                }
-                if let later = try loadReplacements(where: "WHERE id > ? AND state = 'completed'", bind: { $0.bind(1, id) })
-                    .last(where: { $0.overlaps(r) }) {
-                    throw LineageError("replacement \(later.id) (\(formatMillis(later.from)) to \(formatMillis(later.to))) replaced an overlapping range after \(id); revert \(later.id) first")
-                }
+                let r = try replacement(id)
+                try ReplacementRules.checkRevertible(r, among: try loadReplacements(where: "WHERE state = 'completed'"))
                 let write = try db.prepare("""
                     INSERT INTO segment_lineage(pipeline_id, segment, generation) VALUES(?, ?, ?)
                     ON CONFLICT(pipeline_id, segment) DO UPDATE SET generation = excluded.generation
                     """)
                 let clear = try db.prepare("DELETE FROM segment_lineage WHERE pipeline_id = ? AND segment = ?")
                 for p in r.previous {
-                    let pid = try pipelineID(p.pipeline)
+                    let pid = try pipelineIDLocked(p.pipeline)
                     if p.generation == 0 {
                         try clear.bind(1, pid).bind(2, p.segment).run()
                     } else {
                         try write.bind(1, pid).bind(2, p.segment).bind(3, p.generation).run()
                     }
                 }
-                let now = Date().timeIntervalSince1970
-                try db.prepare("UPDATE replacements SET state = 'reverted', reverted_at = ? WHERE id = ?").bind(1, now).bind(2, id).run()
-                r.state = .reverted
-                r.revertedAt = now
-                return r
+                let done = ReplacementRules.reverted(r, now: Date().timeIntervalSince1970)
+                try db.prepare("UPDATE replacements SET state = 'reverted', reverted_at = ? WHERE id = ?").bind(1, done.revertedAt!).bind(2, id).run()
+                return done
             }
         }
     }
@@ -222,81 +200,41 @@ extension SQLiteStateStore {
         }
     }
 
-    public func segmentAggregates(pipeline: String, window: WindowKind, segmentFrom: Int64, segmentTo: Int64) async throws -> [AggregateRow] {
-        try locked {
-            if pipelineIDs[pipeline] == nil { try loadPipelines() }
-            guard let pid = pipelineIDs[pipeline], let monoid = monoids.get(pid) else {
-                throw LineageError("no pipeline '\(pipeline)' in \(path)")
-            }
-            let s = try db.prepare("""
-                SELECT k.key, p.value FROM partial_sets p JOIN keys k ON k.id = p.key_id
-                WHERE p.pipeline_id = ?1 AND p.window = ?2 AND p.segment >= ?3 AND p.segment < ?4
-                AND p.generation = COALESCE((SELECT l.generation FROM segment_lineage l WHERE l.pipeline_id = p.pipeline_id AND l.segment = p.segment), 0)
-                """)
-            s.bind(1, pid).bind(2, Int64(window.code)).bind(3, segmentFrom).bind(4, segmentTo)
-            return try combinedAggregates(s, monoid: monoid)
-        }
-    }
-
     public func collectGarbage(before: Double) async throws -> GarbageCollected {
         try locked {
-            if pipelineIDs.isEmpty { try loadPipelines() }
+            registry.load(try storedPipelines())
+            let names = registry.names
             return try db.transaction {
-                let all = try loadReplacements()
-                var names: [Int64: String] = [:]
-                for (name, id) in pipelineIDs { names[id] = name }
-                // What must stay: active lineage, and everything a recent or running replacement may still switch to.
+                let rules = GarbageRules(replacements: try loadReplacements(), before: before)
                 var active: [Int64: [Int64: Int64]] = [:]  // pid → segment → generation
+                var activeGenerations = Set<Int64>()
                 let lineage = try db.prepare("SELECT pipeline_id, segment, generation FROM segment_lineage")
-                while try lineage.step() { active[lineage.int64(0), default: [:]][lineage.int64(1)] = lineage.int64(2) }
+                while try lineage.step() {
+                    active[lineage.int64(0), default: [:]][lineage.int64(1)] = lineage.int64(2)
+                    activeGenerations.insert(lineage.int64(2))
+                }
                 lineage.reset()
-                var pinned = Set<SegmentGeneration>()
-                for r in all where r.state == .inProgress || (r.finishedAt ?? r.startedAt) >= before || (r.revertedAt ?? 0) >= before {
-                    for name in r.pipelines { for segment in r.segments { pinned.insert(SegmentGeneration(pipeline: name, segment: segment, generation: r.generation)) } }
-                    pinned.formUnion(r.previous)
-                }
-                var drop: [(Int64, Int64, Int64)] = []
-                let candidates = try db.prepare("SELECT DISTINCT pipeline_id, segment, generation FROM partial_sets WHERE generation != ?")
-                candidates.bind(1, liveGeneration)
-                while try candidates.step() {
-                    let pid = candidates.int64(0), segment = candidates.int64(1), generation = candidates.int64(2)
-                    if (active[pid]?[segment] ?? 0) == generation { continue }
-                    if pinned.contains(SegmentGeneration(pipeline: names[pid] ?? "", segment: segment, generation: generation)) { continue }
-                    drop.append((pid, segment, generation))
-                }
-                candidates.reset()
-                var result = GarbageCollected()
                 try db.execute("CREATE TEMP TABLE IF NOT EXISTS gc_drop(pipeline_id INTEGER, segment INTEGER, generation INTEGER); DELETE FROM gc_drop;")
                 let add = try db.prepare("INSERT INTO gc_drop VALUES(?, ?, ?)")
-                for (pid, segment, generation) in drop {
+                var dropped: [SegmentGeneration] = []
+                let candidates = try db.prepare("SELECT DISTINCT pipeline_id, segment, generation FROM partial_sets")
+                while try candidates.step() {
+                    let pid = candidates.int64(0), segment = candidates.int64(1), generation = candidates.int64(2)
+                    let stored = SegmentGeneration(pipeline: names[pid] ?? "#\(pid)", segment: segment, generation: generation)
+                    guard rules.drops(stored, active: active[pid]?[segment] ?? 0) else { continue }
                     try add.bind(1, pid).bind(2, segment).bind(3, generation).run()
-                    result.generations.append(SegmentGeneration(pipeline: names[pid] ?? "\(pid)", segment: segment, generation: generation))
+                    dropped.append(stored)
                 }
+                candidates.reset()
                 try db.execute("DELETE FROM partial_sets WHERE (pipeline_id, segment, generation) IN (SELECT pipeline_id, segment, generation FROM gc_drop)")
-                result.partialRows = db.changes
+                let partialRows = db.changes
                 try db.execute("DELETE FROM gc_drop")
-                let dropped = Set(result.generations)
-                // Ledger rows of old replacements that are reverted, failed, or superseded on every segment.
-                let remaining = try db.prepare("SELECT 1 FROM partial_sets WHERE generation = ? LIMIT 1")
-                let deleteLedger = try db.prepare("DELETE FROM ledger WHERE generation = ?")
-                let markCollected = try db.prepare("UPDATE replacements SET collected = 1 WHERE id = ?")
-                for r in all where r.state != .inProgress && (r.finishedAt ?? r.startedAt) < before && (r.revertedAt ?? 0) < before {
-                    remaining.bind(1, r.generation)
-                    let hasPartials = try remaining.step()
-                    remaining.reset()
-                    // Superseded everywhere, and not kept for a recent replacement's revert (that would make it active again).
-                    let superseded = r.state == .completed && r.pipelines.allSatisfy { name in
-                        r.segments.allSatisfy { active[pipelineIDs[name] ?? -1]?[$0] != r.generation }
-                    } && !pinned.contains { $0.generation == r.generation }
-                    if r.state == .reverted || r.state == .failed || superseded {
-                        try deleteLedger.bind(1, r.generation).run()
-                        result.ledgerRows += db.changes
-                    }
-                    if !r.collected && (r.previous.contains(where: dropped.contains) || (r.state == .reverted && !hasPartials)) {
-                        try markCollected.bind(1, r.id).run()
-                    }
-                }
-                return result
+                let kept = rules.keptLedgerGenerations(active: activeGenerations).sorted().map(String.init).joined(separator: ", ")
+                try db.execute("DELETE FROM ledger WHERE generation > 0 AND generation NOT IN (\(kept))")
+                let ledgerRows = db.changes
+                let mark = try db.prepare("UPDATE replacements SET collected = 1 WHERE id = ?")
+                for r in rules.collected(dropped: Set(dropped)) { try mark.bind(1, r.id).run() }
+                return GarbageRules.report(dropped: dropped, partialRows: partialRows, ledgerRows: ledgerRows)
             }
         }
     }

@@ -9,14 +9,14 @@ import Foundation
 /// `PartialSet`; WITHOUT ROWID), `ledger` (pipeline, object URL, generation → version, counts), `runs`,
 /// `failures`, `segment_lineage` (the active generation of each segment; absent = 0). A custom SQL function
 /// `bf_combine(pipeline_id, old, new)` merges a new partial set into a stored one inside the upsert.
-public final class SQLiteStateStore: StateStore, @unchecked Sendable {
+public final class SQLiteStateStore: StateStore, PartialRowSource, @unchecked Sendable {
     public let path: String
     let db: SQLiteDatabase
     private let lock = NSLock()
-    let monoids: MonoidRegistry
+    /// The pipelines (also read by `bf_combine` for the monoid of a pipeline id).
+    let registry: PipelineRegistry
     /// Key ids by pipeline id, filled as keys are committed (ids never change once committed).
     private var keyIDs: [Int64: [String: Int64]] = [:]
-    var pipelineIDs: [String: Int64] = [:]
 
     /// Schema migrations, applied in order; `meta.schema_version` counts those applied.
     static let migrations: [String] = [
@@ -56,26 +56,34 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     /// Whether the file was there when this store opened it (`initialize()` says whether it created it).
     private let fileExisted: Bool
 
-    /// Opens (creating if needed) the database file at `path`.
-    public init(path: String) throws {
+    /// Opens the database file at `path`: read-write creates it when missing; read-only opens an existing file with
+    /// SQLITE_OPEN_READONLY (a missing one is an error naming it) and writes nothing.
+    public init(path: String, access: StoreAccess = .readWrite) throws {
         self.path = path
         fileExisted = FileManager.default.fileExists(atPath: path)
-        db = try SQLiteDatabase(path: path)
-        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144;")
-        monoids = MonoidRegistry()
-        let box = Unmanaged.passRetained(monoids).toOpaque()
+        if access == .readOnly && !fileExisted {
+            throw StoreError(.unavailable, "store sqlite:\(path): no such file (a read-only command never creates a store; run, replace or store init does)")
+        }
+        db = try SQLiteDatabase(path: path, readOnly: access == .readOnly)
+        if access == .readWrite { try db.execute("PRAGMA journal_mode=WAL") }
+        try db.execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144;")
+        registry = PipelineRegistry(location: path)
+        let box = Unmanaged.passRetained(registry).toOpaque()
         let rc = sqlite3_create_function_v2(db.handle, "bf_combine", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, box,
-                                            bfCombine, nil, nil, { p in if let p { Unmanaged<MonoidRegistry>.fromOpaque(p).release() } })
+                                            bfCombine, nil, nil, { p in if let p { Unmanaged<PipelineRegistry>.fromOpaque(p).release() } })
         guard rc == SQLITE_OK else { throw db.error(rc, "register bf_combine") }
     }
 
     /// Parses `sqlite:PATH` (or a bare path).
-    public convenience init(url: String) throws {
+    public convenience init(url: String, access: StoreAccess = .readWrite) throws {
         var p = url
         if p.hasPrefix("sqlite://") { p = String(p.dropFirst("sqlite://".count)) } else if p.hasPrefix("sqlite:") { p = String(p.dropFirst("sqlite:".count)) }
-        guard !p.isEmpty else { throw SQLiteError(code: 0, message: "store URL \(url) names no file") }
-        try self.init(path: p)
+        guard !p.isEmpty else { throw StoreError(.invalidURL, "store URL \(url) names no file") }
+        try self.init(path: p, access: access)
     }
+
+    /// Nothing to release early: the connection closes when the store is released.
+    public func close() async {}
 
     func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
@@ -92,7 +100,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 if try read.step() { version = Int(read.string(0) ?? "0") ?? 0 }
                 read.reset()
                 guard version <= Self.migrations.count else {
-                    throw SQLiteError(code: 0, message: "\(path) has schema version \(version), newer than this backfill (\(Self.migrations.count)); upgrade backfill")
+                    throw StoreError(.unavailable, "\(path) has schema version \(version), newer than this backfill (\(Self.migrations.count)); upgrade backfill")
                 }
                 for v in version..<Self.migrations.count {
                     try db.execute(Self.migrations[v])
@@ -100,17 +108,24 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                 let write = try db.prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
                 try write.bind(1, String(Self.migrations.count)).run()
             }
-            try loadPipelines()
+            registry.load(try storedPipelines())
         }
     }
 
-    func loadPipelines() throws {
-        let s = try db.prepare("SELECT id, name, monoid FROM pipelines")
+    /// The pipelines table (call under the lock).
+    func storedPipelines() throws -> [PipelineRegistry.Stored] {
+        let s = try db.prepare("SELECT id, name, monoid, time_zone FROM pipelines ORDER BY id")
+        var out: [PipelineRegistry.Stored] = []
         while try s.step() {
-            let id = s.int64(0), name = s.string(1) ?? ""
-            pipelineIDs[name] = id
-            if let kind = try? MonoidKind(parsingStored: s.string(2) ?? "") { monoids.set(id, Monoid(kind)) }
+            out.append(.init(name: s.string(1) ?? "", id: s.int64(0), monoid: s.string(2) ?? "", timeZone: s.string(3) ?? "UTC"))
         }
+        s.reset()
+        return out
+    }
+
+    /// The id of a pipeline (loading the table when another process registered it since).
+    func pipelineID(_ name: String) async throws -> Int64 {
+        try await registry.id(of: name, loading: { try self.locked { try self.storedPipelines() } })
     }
 
     public func register(_ pipelines: [PipelineDefinition]) async throws {
@@ -124,25 +139,16 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                         let stored = find.string(1) ?? ""
                         let id = find.int64(0)
                         find.reset()
-                        guard stored == p.monoid.kind.storedText else {
-                            throw SQLiteError(code: 0, message: "pipeline '\(p.name)' is stored with monoid \(stored), the config says \(p.monoid.kind.storedText); use a new pipeline name")
-                        }
-                        pipelineIDs[p.name] = id
-                        monoids.set(id, p.monoid)
+                        try registry.check(p, storedMonoid: stored)
+                        registry.record(p.name, id: id, monoid: p.monoid)
                     } else {
                         find.reset()
                         try insert.bind(1, p.name).bind(2, p.monoid.kind.storedText).bind(3, p.timeZone).bind(4, Date().timeIntervalSince1970).run()
-                        pipelineIDs[p.name] = db.lastInsertRowID
-                        monoids.set(db.lastInsertRowID, p.monoid)
+                        registry.record(p.name, id: db.lastInsertRowID, monoid: p.monoid)
                     }
                 }
             }
         }
-    }
-
-    func pipelineID(_ name: String) throws -> Int64 {
-        guard let id = pipelineIDs[name] else { throw SQLiteError(code: 0, message: "unknown pipeline '\(name)' in \(path)") }
-        return id
     }
 
     public func ledger(pipelines: [String]) async throws -> [String: [LedgerEntry]] {
@@ -170,6 +176,10 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 
     public func commit(_ batch: CommitBatch) async throws {
+        var parts: [(pid: Int64, part: PipelinePartials)] = []
+        for part in batch.pipelines { parts.append((try await pipelineID(part.pipeline.name), try CommitNormalizer.normalized(part))) }
+        var ledgerPipelines: [String: Int64] = [:]
+        for o in batch.objects { for name in o.pipelines { ledgerPipelines[name] = try await pipelineID(name) } }
         // Paced before the transaction (never inside it, where waiting would hold the write lock): one unit per partial.
         if let pacer = batch.pacer { try await pacer.acquire(batch.pipelines.reduce(0) { $0 + $1.count }) }
         try locked {
@@ -184,13 +194,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                     ON CONFLICT(pipeline_id, window, key_id, segment, generation)
                     DO UPDATE SET value = bf_combine(pipeline_id, value, excluded.value)
                     """)
-                let ledger = try db.prepare("""
-                    INSERT INTO ledger(pipeline_id, url, generation, version, run_id, rows, rejected, after_boundary, seconds, committed_at)
-                    VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                let now = Date().timeIntervalSince1970
-                for part in batch.pipelines {
-                    let pid = try pipelineID(part.pipeline.name)
+                for (pid, part) in parts {
                     let known = keyIDs[pid] ?? [:]
                     var ids = [Int64](repeating: 0, count: part.keys.count)
                     var fresh: [String: Int64] = [:]
@@ -204,24 +208,30 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
                             ids[i] = db.lastInsertRowID
                         } else {
                             keyFind.bind(1, pid).bind(2, key)
-                            guard try keyFind.step() else { throw SQLiteError(code: 0, message: "key '\(key)' neither inserted nor found") }
+                            guard try keyFind.step() else { throw StoreError(.server, "\(path): key '\(key)' neither inserted nor found") }
                             ids[i] = keyFind.int64(0)
                             keyFind.reset()
                         }
                         fresh[key] = ids[i]
                     }
                     newKeys[pid] = fresh
-                    // Ordinary runs write into each segment's active generation; replace and live into their own.
                     var active: [Int64: Int64] = [:]
-                    if batch.generation == 0 {
+                    if GenerationRoute.needsLineage(batch.generation) {
                         let lineage = try db.prepare("SELECT segment, generation FROM segment_lineage WHERE pipeline_id = ?")
                         lineage.bind(1, pid)
                         while try lineage.step() { active[lineage.int64(0)] = lineage.int64(1) }
                         lineage.reset()
                     }
-                    try writeSets(part, pid: pid, keyIDs: ids, generation: { active[$0] ?? batch.generation }, upsert: upsert)
-                    for o in batch.objects where o.pipelines.contains(part.pipeline.name) {
-                        try ledger.bind(1, pid).bind(2, o.object.url).bind(3, batch.generation).bind(4, o.object.version)
+                    try writeSets(part, pid: pid, keyIDs: ids, route: GenerationRoute(written: batch.generation, active: active), upsert: upsert)
+                }
+                let ledger = try db.prepare("""
+                    INSERT INTO ledger(pipeline_id, url, generation, version, run_id, rows, rejected, after_boundary, seconds, committed_at)
+                    VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                let now = Date().timeIntervalSince1970
+                for o in batch.objects {
+                    for name in o.pipelines {
+                        try ledger.bind(1, ledgerPipelines[name]!).bind(2, o.object.url).bind(3, batch.generation).bind(4, o.object.version)
                             .bind(5, batch.runID).bind(6, Int64(o.rowsRead)).bind(7, Int64(o.rowsRejected))
                             .bind(8, Int64(o.rowsAfterBoundary)).bind(9, o.seconds).bind(10, now).run()
                     }
@@ -231,74 +241,29 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         }
     }
 
-    /// Upserts the entries of one pipeline as partial sets: one row per (window, key, segment), its buckets in
-    /// one blob. Entries are grouped in (window, key, segment, bucket) order (sorted here unless they already
-    /// are, as `FoldTable.drain` gives them); entries of equal bucket are combined.
-    private func writeSets(_ part: PipelinePartials, pid: Int64, keyIDs ids: [Int64], generation: (Int64) -> Int64, upsert: SQLiteStatement) throws {
+    /// Upserts the normalized entries of one pipeline as partial sets: one row per (window, key, segment), its
+    /// buckets in one blob.
+    private func writeSets(_ part: PipelinePartials, pid: Int64, keyIDs ids: [Int64], route: GenerationRoute, upsert: SQLiteStatement) throws {
         let n = part.count
-        if n == 0 { return }
         let monoid = part.pipeline.monoid
-        @inline(__always) func less(_ a: Int, _ b: Int) -> Bool {
-            let wa = part.window[a].code, wb = part.window[b].code
-            if wa != wb { return wa < wb }
-            if part.keyIndex[a] != part.keyIndex[b] { return part.keyIndex[a] < part.keyIndex[b] }
-            if part.segment[a] != part.segment[b] { return part.segment[a] < part.segment[b] }
-            return part.bucket[a] < part.bucket[b]
-        }
-        var order: [Int]? = nil
-        for i in 1..<n where less(i, i - 1) {
-            order = Array(0..<n).sorted { less($0, $1) }
-            break
-        }
-        @inline(__always) func at(_ k: Int) -> Int { order?[k] ?? k }
         var blob: [UInt8] = []
         blob.reserveCapacity(256)
         var general: [(Int64, PartialValue)] = []
         var start = 0
         while start < n {
-            let first = at(start)
-            let w = part.window[first], key = part.keyIndex[first], segment = part.segment[first]
+            let w = part.window[start], key = part.keyIndex[start], segment = part.segment[start]
             var end = start + 1
-            while end < n {
-                let j = at(end)
-                if part.window[j] != w || part.keyIndex[j] != key || part.segment[j] != segment { break }
-                end += 1
-            }
+            while end < n, part.window[end] == w, part.keyIndex[end] == key, part.segment[end] == segment { end += 1 }
             if let ints = part.intValues {
                 PartialSet.beginIntegers(&blob)
                 var previous: Int64 = 0
-                var k = start
-                while k < end {
-                    let i = at(k)
-                    var v = ints[i]
-                    let b = part.bucket[i]
-                    k += 1
-                    while k < end, part.bucket[at(k)] == b {
-                        guard case .int(let x) = try monoid.combine(.int(v), .int(ints[at(k)])) else {
-                            throw SQLiteError(code: 0, message: "\(monoid.kind.storedText): integers combined to a non-integer")
-                        }
-                        v = x
-                        k += 1
-                    }
-                    PartialSet.appendInt(bucket: b, value: v, previous: &previous, &blob)
-                }
+                for i in start..<end { PartialSet.appendInt(bucket: part.bucket[i], value: ints[i], previous: &previous, &blob) }
             } else {
                 general.removeAll(keepingCapacity: true)
-                var k = start
-                while k < end {
-                    let i = at(k)
-                    var v = part.values![i]
-                    let b = part.bucket[i]
-                    k += 1
-                    while k < end, part.bucket[at(k)] == b {
-                        try monoid.combine(into: &v, part.values![at(k)])
-                        k += 1
-                    }
-                    general.append((b, v))
-                }
+                for i in start..<end { general.append((part.bucket[i], part.values![i])) }
                 PartialSet.encode(general, monoid: monoid, into: &blob)
             }
-            upsert.bind(1, pid).bind(2, Int64(w.code)).bind(3, ids[Int(key)]).bind(4, segment).bind(5, generation(segment))
+            upsert.bind(1, pid).bind(2, Int64(w.code)).bind(3, ids[Int(key)]).bind(4, segment).bind(5, route.generation(segment))
                 .bind(6, blob: blob)
             try upsert.runKeepingBindings()
             start = end
@@ -352,8 +317,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     public func committedPipelines(url: String, pipelines: [String]) async throws -> [String] {
         try locked {
             let s = try db.prepare("""
-                SELECT DISTINCT p.name FROM ledger l JOIN pipelines p ON p.id = l.pipeline_id WHERE l.url = ?
-                AND (l.generation = 0 OR l.generation IN (SELECT generation FROM replacements WHERE state = 'completed'))
+                SELECT DISTINCT p.name FROM ledger l JOIN pipelines p ON p.id = l.pipeline_id WHERE l.url = ? AND l.generation = 0
                 """)
             s.bind(1, url)
             var out: [String] = []
@@ -379,6 +343,14 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
         return (tables, version)
     }
 
+    public func checkReadable() async throws {
+        try locked {
+            let (tables, version) = try tablesAndVersion()
+            try StoreRegistry.checkSchema(found: tables.contains("meta") ? version : nil, current: Self.migrations.count, store: "sqlite:\(path)")
+            registry.load(try storedPipelines())
+        }
+    }
+
     public func initialize() async throws -> StoreInitReport {
         let before = try locked { try tablesAndVersion() }
         try await migrate()
@@ -395,7 +367,7 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
             defer { s.reset() }
             guard try s.step() else { return nil }
             let text = s.string(0) ?? ""
-            guard let rate = Double(text) else { throw SQLiteError(code: 0, message: "\(path): settings.max_write_units is '\(text)', not a number") }
+            guard let rate = Double(text) else { throw StoreError(.corrupt, "\(path): settings.max_write_units is '\(text)', not a number") }
             return WriteRateSetting(unitsPerSecond: try WriteRateSetting.validate(rate, "\(path): settings.max_write_units"), setAt: s.double(1))
         }
     }
@@ -473,56 +445,35 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 
     public func pipelines() async throws -> [PipelineDefinition] {
-        try locked {
-            let s = try db.prepare("SELECT name, monoid, time_zone FROM pipelines ORDER BY id")
-            var out: [PipelineDefinition] = []
-            while try s.step() {
-                let kind = try MonoidKind(parsingStored: s.string(1) ?? "")
-                out.append(PipelineDefinition(name: s.string(0) ?? "", monoid: Monoid(kind), timeZone: s.string(2) ?? "UTC"))
-            }
-            s.reset()
-            return out
-        }
+        try PipelineRegistry.definitions(try locked { try storedPipelines() })
     }
 
-    public func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow] {
+    public func monoid(ofPipeline name: String) async throws -> Monoid {
+        try await registry.pipeline(name) { try locked { try storedPipelines() } }.monoid
+    }
+
+    /// The partial sets of the selection, each set's buckets given to `rows` one by one.
+    public func readPartialRows(_ selection: AggregateSelection, into rows: inout AggregateCombiner) async throws {
+        let pid = try await pipelineID(selection.pipeline)
+        let monoid = rows.monoid
         try locked {
-            if pipelineIDs[pipeline] == nil { try loadPipelines() }
-            guard let pid = pipelineIDs[pipeline], let monoid = monoids.get(pid) else {
-                throw SQLiteError(code: 0, message: "no pipeline '\(pipeline)' in \(path) (pipelines: \(pipelineIDs.keys.sorted().joined(separator: ", ")))")
-            }
             var sql = """
                 SELECT k.key, p.value FROM partial_sets p JOIN keys k ON k.id = p.key_id
                 WHERE p.pipeline_id = ?1 AND p.window = ?2
                 AND (p.generation = COALESCE((SELECT l.generation FROM segment_lineage l WHERE l.pipeline_id = p.pipeline_id AND l.segment = p.segment), 0)
-                     OR p.generation = \(liveGeneration))
                 """
-            if key != nil { sql += " AND k.key = ?3" }
+            sql += selection.includesLive ? " OR p.generation = \(liveGeneration))" : ")"
+            if selection.key != nil { sql += " AND k.key = ?3" }
+            if selection.segments != nil { sql += " AND p.segment >= ?4 AND p.segment < ?5" }
             let s = try db.prepare(sql)
-            s.bind(1, pid).bind(2, Int64(window.code))
-            if let key { s.bind(3, key) }
-            return try combinedAggregates(s, monoid: monoid, from: from, to: to)
-        }
-    }
-
-    /// Steps `s` (rows of key text, partial-set blob), combines the partials of equal (key, bucket) with `from` ≤ bucket
-    /// < `to`, and returns them sorted by key (UTF-8 bytes) then bucket. Resets `s`.
-    func combinedAggregates(_ s: SQLiteStatement, monoid: Monoid, from: Int64? = nil, to: Int64? = nil) throws -> [AggregateRow] {
-        var combined: [AggregateKey: PartialValue] = [:]
-        while try s.step() {
-            let name = s.string(0) ?? ""
-            let entries = try s.withBlob(1) { try PartialSet.decode($0, monoid: monoid) }
-            for (bucket, v) in entries {
-                if let from, bucket < from { continue }
-                if let to, bucket >= to { continue }
-                let k = AggregateKey(key: name, bucket: bucket)
-                if let old = combined[k] { combined[k] = try monoid.combine(old, v) } else { combined[k] = v }
+            defer { s.reset() }
+            s.bind(1, pid).bind(2, Int64(selection.window.code))
+            if let key = selection.key { s.bind(3, key) }
+            if let segments = selection.segments { s.bind(4, segments.lowerBound).bind(5, segments.upperBound) }
+            while try s.step() {
+                let name = s.string(0) ?? ""
+                for (bucket, v) in try s.withBlob(1, { try PartialSet.decode($0, monoid: monoid) }) { try rows.add(key: name, bucket: bucket, v) }
             }
-        }
-        s.reset()
-        return combined.map { AggregateRow(key: $0.key.key, bucket: $0.key.bucket, value: $0.value) }.sorted { a, b in
-            if a.key != b.key { return a.key.utf8.lexicographicallyPrecedes(b.key.utf8) }
-            return a.bucket < b.bucket
         }
     }
 
@@ -533,33 +484,12 @@ public final class SQLiteStateStore: StateStore, @unchecked Sendable {
     }
 }
 
-struct AggregateKey: Hashable {
-    var key: String
-    var bucket: Int64
-}
-
-/// Monoids by pipeline id, read by the `bf_combine` SQL function.
-final class MonoidRegistry: @unchecked Sendable {
-    private var byID: [Int64: Monoid] = [:]
-    private let lock = NSLock()
-    func set(_ id: Int64, _ m: Monoid) {
-        lock.lock()
-        byID[id] = m
-        lock.unlock()
-    }
-    func get(_ id: Int64) -> Monoid? {
-        lock.lock()
-        defer { lock.unlock() }
-        return byID[id]
-    }
-}
-
 /// `bf_combine(pipeline_id, old, new)`: the pipeline's monoid combine over stored values.
 private func bfCombine(_ ctx: OpaquePointer?, _ argc: Int32, _ argv: UnsafeMutablePointer<OpaquePointer?>?) {
     guard let ctx, let argv, argc == 3, let box = sqlite3_user_data(ctx) else { return }
-    let registry = Unmanaged<MonoidRegistry>.fromOpaque(box).takeUnretainedValue()
+    let registry = Unmanaged<PipelineRegistry>.fromOpaque(box).takeUnretainedValue()
     let id = sqlite3_value_int64(argv[0])
-    guard let monoid = registry.get(id) else {
+    guard let monoid = registry.monoid(id) else {
         sqlite3_result_error(ctx, "bf_combine: unknown pipeline \(id)", -1)
         return
     }
@@ -576,42 +506,5 @@ private func bfCombine(_ ctx: OpaquePointer?, _ argc: Int32, _ argv: UnsafeMutab
         out.withUnsafeBytes { raw in sqlite3_result_blob(ctx, raw.baseAddress, Int32(raw.count), backfill_sqlite_transient()) }
     } catch {
         sqlite3_result_error(ctx, "\(error)", -1)
-    }
-}
-
-extension WindowKind {
-    /// Stable small code stored in the database.
-    public var code: Int {
-        switch self {
-        case .minute: return 1
-        case .hourly: return 2
-        case .daily: return 3
-        case .monthly: return 4
-        case .lifetime: return 5
-        }
-    }
-}
-
-extension MonoidKind {
-    /// How the monoid is stored: "sum", "topk:10".
-    public var storedText: String {
-        switch self {
-        case .sum: return "sum"
-        case .count: return "count"
-        case .min: return "min"
-        case .max: return "max"
-        case .first: return "first"
-        case .last: return "last"
-        case .distinct: return "distinct"
-        case .topk(let k): return "topk:\(k)"
-        }
-    }
-
-    public init(parsingStored text: String) throws {
-        if text.hasPrefix("topk:"), let k = Int(text.dropFirst(5)) {
-            self = .topk(k: k)
-        } else {
-            self = try MonoidKind(parsing: text)
-        }
     }
 }

@@ -166,48 +166,6 @@ public struct AggregateRow: Sendable {
     }
 }
 
-/// Where partial aggregates, the object ledger and run records live. One implementation per backend.
-public protocol StateStore: LineageStore, Sendable {
-    /// Creates or upgrades the schema.
-    func migrate() async throws
-    /// Registers pipelines (name → monoid); a pipeline whose monoid changed is an error.
-    func register(_ pipelines: [PipelineDefinition]) async throws
-    /// Ledger entries of these pipelines, by object URL.
-    func ledger(pipelines: [String]) async throws -> [String: [LedgerEntry]]
-    /// Commits partials (combined with what is stored) and ledger rows in ONE transaction.
-    func commit(_ batch: CommitBatch) async throws
-    func startRun(_ run: RunRecord) async throws -> Int64
-    func finishRun(_ run: RunRecord) async throws
-    func recordFailure(_ failure: ObjectFailure) async throws
-    func runs(limit: Int) async throws -> [RunRecord]
-    func failures(runID: Int64) async throws -> [ObjectFailure]
-    /// Aggregates of one pipeline and window, combined over segments, sorted by key then bucket.
-    /// `from`/`to` bound bucket starts: from ≤ bucket < to.
-    func query(pipeline: String, window: WindowKind, key: String?, from: Int64?, to: Int64?) async throws -> [AggregateRow]
-    /// The registered pipelines.
-    func pipelines() async throws -> [PipelineDefinition]
-
-    // Sharing a job between processes (defaults below: no sharing).
-    /// Takes the lease of `url` for `worker` until now + `seconds`, if it is free, expired or already `worker`'s.
-    func tryLease(url: String, worker: String, seconds: Double) async throws -> Bool
-    /// Extends `worker`'s leases of `urls`.
-    func renewLeases(urls: [String], worker: String, seconds: Double) async throws
-    /// Gives up `worker`'s leases of `urls`.
-    func releaseLeases(urls: [String], worker: String) async throws
-    /// Leases not yet expired.
-    func activeLeases() async throws -> [ObjectLease]
-    /// The pipelines whose ledger already holds `url` (generation 0).
-    func committedPipelines(url: String, pipelines: [String]) async throws -> [String]
-
-    // Setting up and the write rate (`backfill store init`, `backfill throttle`; see WriteRate.swift).
-    /// Creates what the store needs (the DynamoDB table; the SQL schema) or upgrades it, and says what it did.
-    func initialize() async throws -> StoreInitReport
-    /// The write rate cap running jobs on this store follow; nil when there is none.
-    func writeRateLimit() async throws -> WriteRateSetting?
-    /// Sets the cap (write units per second, 0 pauses) or, with nil, removes it.
-    func setWriteRateLimit(_ unitsPerSecond: Double?) async throws
-}
-
 /// A lease on one source object, so several `backfill run` processes can share one job.
 public struct ObjectLease: Sendable, Equatable {
     public var url: String
@@ -218,24 +176,5 @@ public struct ObjectLease: Sendable, Equatable {
         self.url = url
         self.worker = worker
         self.expiresAt = expiresAt
-    }
-}
-
-/// Leases let workers in several processes share the objects of a job: a worker processes an object only while it
-/// holds the object's lease; a dead worker's leases expire and another worker takes its objects over.
-/// Stores that cannot share (or do not yet) keep these defaults: every lease is granted, nothing is recorded.
-extension StateStore {
-    /// Takes the lease of `url` for `worker` until now + `seconds`, if it is free, expired or already `worker`'s.
-    public func tryLease(url: String, worker: String, seconds: Double) async throws -> Bool { true }
-    /// Extends `worker`'s leases of `urls`.
-    public func renewLeases(urls: [String], worker: String, seconds: Double) async throws {}
-    /// Gives up `worker`'s leases of `urls`.
-    public func releaseLeases(urls: [String], worker: String) async throws {}
-    /// Leases not yet expired.
-    public func activeLeases() async throws -> [ObjectLease] { [] }
-    /// The pipelines whose ledger already holds `url` (generation 0).
-    public func committedPipelines(url: String, pipelines: [String]) async throws -> [String] {
-        let ledger = try await ledger(pipelines: pipelines)
-        return (ledger[url] ?? []).map(\.pipeline)
     }
 }

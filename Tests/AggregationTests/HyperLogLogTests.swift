@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Aggregation
@@ -34,7 +35,7 @@ struct HyperLogLogTests {
         var h = HyperLogLog()
         let checkpoints = [5_000, 10_000, 20_000, 40_000, 60_000, 80_000, 150_000, 300_000]
         var next = 0
-        var rng = AggRNG(seed: 77)
+        var rng = SeededRNG(seed: 77)
         for i in 1...checkpoints.last! {
             h.insert(hash: rng.next())
             if i == checkpoints[next] {
@@ -81,7 +82,7 @@ struct HyperLogLogTests {
 
     @Test func sparseToDenseTransitionPreservesTheEstimate() {
         var h = HyperLogLog()
-        var rng = AggRNG(seed: 4096)
+        var rng = SeededRNG(seed: 4096)
         var hashes: [UInt64] = []
         while !h.isDense {
             let x = rng.next()
@@ -134,7 +135,7 @@ struct HyperLogLogTests {
     }
 
     @Test func representationDependsOnlyOnTheSet() {
-        var rng = AggRNG(seed: 99)
+        var rng = SeededRNG(seed: 99)
         let values = (0..<5000).map { _ in rng.next() }
         var a = HyperLogLog()
         var b = HyperLogLog()
@@ -145,7 +146,7 @@ struct HyperLogLogTests {
     }
 
     @Test func denseFromSparseMatchesDirectDenseRanks() {
-        var rng = AggRNG(seed: 5)
+        var rng = SeededRNG(seed: 5)
         for _ in 0..<10_000 {
             var x = rng.next()
             // Exercise long runs of zeros as well.
@@ -210,7 +211,7 @@ struct StableHashTests {
 
     @Test func avalanche() {
         // Flipping one input bit flips about half of the output bits.
-        var rng = AggRNG(seed: 31)
+        var rng = SeededRNG(seed: 31)
         var total = 0
         var samples = 0
         for _ in 0..<2000 {

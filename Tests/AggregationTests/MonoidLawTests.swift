@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Aggregation
@@ -20,7 +21,7 @@ struct MonoidLawTests {
     @Test("combine is associative", arguments: allKinds)
     func associativity(_ kind: MonoidKind) throws {
         let m = Monoid(kind)
-        var rng = AggRNG(seed: 0xA550C + UInt64(kind.name.utf8.count))
+        var rng = SeededRNG(seed: 0xA550C + UInt64(kind.name.utf8.count))
         for trial in 0..<Self.trials {
             let strings = trial % 2 == 0
             let a = try Gen.partial(m, &rng, stringsForMinMax: strings)
@@ -37,7 +38,7 @@ struct MonoidLawTests {
     @Test("combine is commutative", arguments: allKinds)
     func commutativity(_ kind: MonoidKind) throws {
         let m = Monoid(kind)
-        var rng = AggRNG(seed: 0xC033 + UInt64(kind.name.utf8.count))
+        var rng = SeededRNG(seed: 0xC033 + UInt64(kind.name.utf8.count))
         for trial in 0..<Self.trials {
             let strings = trial % 2 == 1
             let a = try Gen.partial(m, &rng, stringsForMinMax: strings)
@@ -55,7 +56,7 @@ struct MonoidLawTests {
         switch kind {
         case .sum, .count, .distinct, .topk:
             let e = try #require(m.identity)
-            var rng = AggRNG(seed: 0x1D + UInt64(kind.name.utf8.count))
+            var rng = SeededRNG(seed: 0x1D + UInt64(kind.name.utf8.count))
             for _ in 0..<Self.trials {
                 let a = try Gen.partial(m, &rng, stringsForMinMax: false)
                 #expect(try m.combine(e, a) == a)
@@ -70,7 +71,7 @@ struct MonoidLawTests {
     @Test("folding a shuffled list, or a random tree, gives the same result", arguments: allKinds)
     func foldOrderIndependence(_ kind: MonoidKind) throws {
         let m = Monoid(kind)
-        var rng = AggRNG(seed: 0xF01D + UInt64(kind.name.utf8.count))
+        var rng = SeededRNG(seed: 0xF01D + UInt64(kind.name.utf8.count))
         for trial in 0..<60 {
             let strings = trial % 2 == 0
             let parts = try (0..<(2 + rng.below(40))).map { _ in
@@ -96,7 +97,7 @@ struct MonoidLawTests {
     @Test("accumulate matches lift + combine", arguments: allKinds)
     func accumulateMatchesCombine(_ kind: MonoidKind) throws {
         let m = Monoid(kind)
-        var rng = AggRNG(seed: 0xACC + UInt64(kind.name.utf8.count))
+        var rng = SeededRNG(seed: 0xACC + UInt64(kind.name.utf8.count))
         for trial in 0..<40 {
             let strings = trial % 2 == 0
             var viaAccumulate: PartialValue? = nil

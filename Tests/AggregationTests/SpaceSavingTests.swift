@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Aggregation
@@ -12,7 +13,7 @@ struct SpaceSavingTests {
 
     @Test("exact while distinct items fit the capacity", arguments: [1, 50, 100])
     func exactWithinCapacity(_ distinct: Int) {
-        var rng = AggRNG(seed: UInt64(distinct))
+        var rng = SeededRNG(seed: UInt64(distinct))
         var s = SpaceSaving(k: 10)
         var truth: [ScalarValue: Int64] = [:]
         for _ in 0..<20_000 {
@@ -52,8 +53,8 @@ struct SpaceSavingTests {
     }
 
     @Test func zipfHeavyHittersAreReported() {
-        var rng = AggRNG(seed: 2024)
-        let cdf = AggRNG.zipfCDF(n: 50_000, s: 1.1)
+        var rng = SeededRNG(seed: 2024)
+        let cdf = SeededRNG.zipfCDF(n: 50_000, s: 1.1)
         var s = SpaceSaving(k: 10)
         var truth: [Int: Int64] = [:]
         let n = 300_000
@@ -86,8 +87,8 @@ struct SpaceSavingTests {
     }
 
     @Test func mergedSummariesKeepTheirGuarantees() {
-        var rng = AggRNG(seed: 7)
-        let cdf = AggRNG.zipfCDF(n: 5000, s: 1.0)
+        var rng = SeededRNG(seed: 7)
+        let cdf = SeededRNG.zipfCDF(n: 5000, s: 1.0)
         var truth: [ScalarValue: Int64] = [:]
         var parts: [SpaceSaving] = []
         for _ in 0..<12 {
@@ -152,7 +153,7 @@ struct SpaceSavingTests {
     @Test func inPlaceMergeEqualsTheDefinition() {
         // merge() folds small summaries in place; the result must equal the merge by
         // definition (sort everything, keep the top capacity), truncated or not, ties included.
-        var rng = AggRNG(seed: 0x5EED)
+        var rng = SeededRNG(seed: 0x5EED)
         func summary(capacity: Int, rows: Int) -> SpaceSaving {
             var s = SpaceSaving(capacity: capacity)
             for _ in 0..<rows {
@@ -186,7 +187,7 @@ struct SpaceSavingTests {
     @Test func indexStaysConsistentUnderChurn() {
         // Many evictions with colliding small tables: backward-shift deletion must keep every
         // monitored item reachable.
-        var rng = AggRNG(seed: 11)
+        var rng = SeededRNG(seed: 11)
         for capacity in [1, 2, 3, 7, 64] {
             var s = SpaceSaving(capacity: capacity)
             for step in 0..<20_000 {

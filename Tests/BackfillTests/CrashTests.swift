@@ -1,16 +1,15 @@
 import Aggregation
 import Foundation
 import StateStores
+import TestSupport
 import Testing
 @testable import Backfill
 
 /// `kill -9` in the middle of a run, then a re-run: the store equals a clean run's.
 @Suite struct CrashTests {
-    @Test func killedRunResumesToTheSameResult() async throws {
-        guard let exe = Paths.executable else {
-            print("skipping crash test: no built backfill executable (run `swift build` first)")
-            return
-        }
+    @Test(.enabled(if: BackfillCLI.available, BackfillCLI.missingReason))
+    func killedRunResumesToTheSameResult() async throws {
+        let exe = try #require(BackfillCLI.executable)
         let dir = try Paths.temp("crash")
         let (files, _) = try Demo.writeDataset(dir: dir, rows: 120_000)
         func config(_ store: String) -> String {

@@ -2,6 +2,7 @@ import Aggregation
 import Foundation
 import ObjectStore
 import StateStores
+import TestSupport
 import Testing
 @testable import Backfill
 
@@ -10,14 +11,12 @@ import Testing
 /// gives the same answers as SQLite in every window, and a re-run commits nothing. One worker: moto_server is not
 /// safe for concurrent transactions (see `DynamoDBStateStoreTests.concurrencyEnabled`).
 @Suite struct DynamoDBPageViewsTests {
-    static let endpoint = ProcessInfo.processInfo.environment["BACKFILL_TEST_S3_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+    static let endpoint = TestEnvironment.s3Endpoint
 
-    @Test(.enabled(if: endpoint != nil, "BACKFILL_TEST_S3_ENDPOINT not set (scripts/test.sh starts moto_server)"))
+    @Test(.enabled(if: TestEnvironment.hasDynamoDB, TestEnvironment.noDynamoDB))
     func parquetIntoDynamoDBMatchesEveryWindow() async throws {
         let endpoint = try #require(Self.endpoint)
-        let env = ProcessInfo.processInfo.environment
-        let configuration = AWSConfiguration(region: "us-east-1", credentials: AWSCredentials(
-            accessKeyId: env["BACKFILL_TEST_S3_ACCESS_KEY"] ?? "testing", secretAccessKey: env["BACKFILL_TEST_S3_SECRET_KEY"] ?? "testing"))
+        let configuration = AWSConfiguration(region: "us-east-1", credentials: MotoServer.credentials)
         let url = "dynamodb://bf-pv-\(UUID().uuidString.prefix(8).lowercased())?region=us-east-1&endpoint=\(endpoint)"
         let store = try DynamoDBStateStore(url: url, configuration: configuration)
         let dir = try Paths.temp("pv-dynamodb")
@@ -79,6 +78,6 @@ import Testing
         #expect(second.objectsAlreadyDone == first.objectsCommitted)
         #expect(second.writeRequests.map { $0 <= 3 } == true, "a re-run writes its run record only (\(second.writeRequests ?? -1) requests)")
         #expect(second.writeRequestsPerRow == nil)
-        await store.shutdown()
+        await store.close()
     }
 }

@@ -2,6 +2,7 @@ import Aggregation
 import Foundation
 import ObjectStore
 import StateStores
+import TestSupport
 import Testing
 @testable import Backfill
 
@@ -11,7 +12,7 @@ import Testing
 @Suite(.serialized) struct FaultInjectionTests {
     /// The full page_views dataset from s3:// through the proxy (faults in ~15 % of list, HEAD and ranged GET
     /// requests) into SQLite: every window equals `expected/`.
-    @Test(.enabled(if: MotoServer.endpoint != nil, .init(rawValue: MotoServer.skipReason)))
+    @Test(.enabled(if: TestEnvironment.hasS3, TestEnvironment.noS3))
     func s3FaultsIntoSQLiteGiveExactResults() async throws {
         let endpoint = try #require(MotoServer.endpoint)
         let bucket = try await MotoServer.pageViewsBucket()
@@ -51,7 +52,7 @@ import Testing
     /// TransactWriteItems applied by moto but its answer cut, so the client retries a transaction that already
     /// happened and the chunk ledger's condition must turn the retry into a no-op. Every window equals a SQLite run of
     /// the same hour (and `expected/` for that hour's hourly buckets); a re-run commits nothing.
-    @Test(.enabled(if: MotoServer.endpoint != nil, .init(rawValue: MotoServer.skipReason)))
+    @Test(.enabled(if: TestEnvironment.hasS3, TestEnvironment.noS3))
     func dynamoDBFaultsGiveExactResults() async throws {
         let endpoint = try #require(MotoServer.endpoint)
         let bucket = try await MotoServer.pageViewsBucket()
@@ -113,6 +114,6 @@ import Testing
         let second = try await run()
         #expect(second.objectsCommitted == 0)
         #expect(second.objectsAlreadyDone == first.objectsCommitted)
-        await store.shutdown()
+        await store.close()
     }
 }

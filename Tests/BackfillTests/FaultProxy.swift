@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import TestSupport
 #endif
 
 /// A fault-injecting HTTP/1.1 proxy for tests, on plain POSIX sockets and its own threads (never the Swift
@@ -224,7 +225,7 @@ final class FaultProxy: @unchecked Sendable {
             _counts.requests += 1
             seenPerOperation[operation, default: 0] += 1
             let n = seenPerOperation[operation]!
-            // SplitMix64: one draw per request, so the schedule depends only on the request's index.
+            // SeededRNG: one draw per request, so the schedule depends only on the request's index.
             rng &+= 0x9E37_79B9_7F4A_7C15
             var z = rng
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

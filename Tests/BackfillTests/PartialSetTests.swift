@@ -40,7 +40,7 @@ import Testing
         let sum = Monoid(.sum)
         let a = Self.encoded([(7, .int(.max))], sum)
         let b = Self.encoded([(7, .int(1))], sum)
-        #expect(throws: (any Error).self) { try Self.merged(a, b, sum) }
+        #expect(throws: AggregationError.overflow) { try Self.merged(a, b, sum) }
     }
 
     @Test func generalValuesMergeWithTheMonoid() throws {
@@ -59,7 +59,7 @@ import Testing
     @Test func malformedSetsAreRejected() {
         let sum = Monoid(.sum)
         for bad: [UInt8] in [[], [0x01], [0x07, 0x00, 0x00], [0x01, 0x80], [0x01, 0x02, 0x02, 0x00, 0x02]] {
-            #expect(throws: (any Error).self) { try bad.withUnsafeBytes { try PartialSet.decode($0, monoid: sum) } }
+            #expect(throws: PartialSet.Malformed.self) { try bad.withUnsafeBytes { try PartialSet.decode($0, monoid: sum) } }
         }
     }
 }

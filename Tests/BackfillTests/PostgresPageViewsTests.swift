@@ -1,15 +1,16 @@
 import Aggregation
 import Foundation
 import StateStores
+import TestSupport
 import Testing
 @testable import Backfill
 
 /// End to end into PostgreSQL (when `BACKFILL_TEST_POSTGRES_URL` is set): every window of the page_views Parquet
 /// dataset equal to DuckDB's answers, and a re-run commits nothing.
 @Suite struct PostgresPageViewsTests {
-    static let url = ProcessInfo.processInfo.environment["BACKFILL_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let url = TestEnvironment.postgresURL
 
-    @Test(.enabled(if: url != nil, "BACKFILL_TEST_POSTGRES_URL not set (scripts/test.sh starts a throwaway cluster)"))
+    @Test(.enabled(if: TestEnvironment.hasPostgres, TestEnvironment.noPostgres))
     func parquetIntoPostgresMatchesEveryWindow() async throws {
         let url = try #require(Self.url)
         let dir = try Paths.temp("pv-postgres")

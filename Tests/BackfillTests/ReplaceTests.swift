@@ -2,6 +2,7 @@ import Aggregation
 import Foundation
 import ObjectStore
 import StateStores
+import TestSupport
 import Testing
 @testable import Backfill
 
@@ -14,15 +15,16 @@ enum TestStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable 
     case sqlite, postgres, dynamodb
     var testDescription: String { rawValue }
 
-    static let env = ProcessInfo.processInfo.environment
-    static let postgresURL = env["BACKFILL_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    static let endpoint = env["BACKFILL_TEST_S3_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
+    static let postgresURL = TestEnvironment.postgresURL
+    static let endpoint = TestEnvironment.s3Endpoint
 
-    static var available: [TestStoreKind] {
-        var kinds: [TestStoreKind] = [.sqlite]
-        if postgresURL != nil { kinds.append(.postgres) } else { print("ReplaceTests: BACKFILL_TEST_POSTGRES_URL not set: PostgreSQL cases skipped (scripts/test.sh starts a cluster)") }
-        if endpoint != nil { kinds.append(.dynamodb) } else { print("ReplaceTests: BACKFILL_TEST_S3_ENDPOINT not set: DynamoDB cases skipped (scripts/test.sh starts moto_server)") }
-        return kinds
+    /// Skips this case (reported with the reason) when its server is not running.
+    func skipUnlessAvailable() throws {
+        switch self {
+        case .sqlite: return
+        case .postgres: try skipCase(unless: TestEnvironment.hasPostgres, TestEnvironment.noPostgres)
+        case .dynamodb: try skipCase(unless: TestEnvironment.hasDynamoDB, TestEnvironment.noDynamoDB)
+        }
     }
 
     /// A store URL of this test's own (PostgreSQL is shared: pipelines get unique names instead).
@@ -36,7 +38,7 @@ enum TestStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable 
 
     var aws: AWSConfiguration {
         AWSConfiguration(region: "us-east-1", credentials: AWSCredentials(
-            accessKeyId: Self.env["BACKFILL_TEST_S3_ACCESS_KEY"] ?? "testing", secretAccessKey: Self.env["BACKFILL_TEST_S3_SECRET_KEY"] ?? "testing"))
+            accessKeyId: TestEnvironment.s3AccessKey, secretAccessKey: TestEnvironment.s3SecretKey))
     }
 
     func open(_ url: String) throws -> any StateStore {
@@ -48,8 +50,8 @@ enum TestStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable 
     var childEnvironment: [String: String] {
         var e = ProcessInfo.processInfo.environment
         if self == .dynamodb {
-            e["AWS_ACCESS_KEY_ID"] = Self.env["BACKFILL_TEST_S3_ACCESS_KEY"] ?? "testing"
-            e["AWS_SECRET_ACCESS_KEY"] = Self.env["BACKFILL_TEST_S3_SECRET_KEY"] ?? "testing"
+            e["AWS_ACCESS_KEY_ID"] = TestEnvironment.s3AccessKey
+            e["AWS_SECRET_ACCESS_KEY"] = TestEnvironment.s3SecretKey
             e["AWS_REGION"] = "us-east-1"
         }
         return e
@@ -66,17 +68,6 @@ enum TestStoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable 
 
 /// pyarrow and DuckDB for the corrected data and its answers (scripts/test.sh installs them).
 enum PythonTools {
-    static let available: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import pyarrow, duckdb"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
-
     static func script(_ args: [String]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -200,9 +191,10 @@ let day10: Int64 = day9 + 86_400_000
         return job
     }
 
-    @Test(.enabled(if: PythonTools.available, "python3 with pyarrow and duckdb not found (scripts/test.sh installs them)"),
-          arguments: TestStoreKind.available)
+    @Test(.enabled(if: TestEnvironment.hasPyarrowAndDuckDB, TestEnvironment.noPyarrowAndDuckDB),
+          arguments: TestStoreKind.allCases)
     func correctADayReplaceRevertVerify(_ kind: TestStoreKind) async throws {
+        try kind.skipUnlessAvailable()
         let job = try await Self.backfilled(kind, "replace-\(kind)")
         if kind == .sqlite {
             // The full dataset: the first run also equals the shared expected answers.
@@ -252,14 +244,15 @@ let day10: Int64 = day9 + 86_400_000
         try await expectWindows(job.store, job.pipeline, equal: fixed, "\(kind) after the second replace")
     }
 
-    @Test(.enabled(if: PythonTools.available && Paths.executable != nil, "needs python3 with pyarrow and duckdb, and a built backfill"),
-          arguments: TestStoreKind.available)
+    @Test(.enabled(if: TestEnvironment.hasPyarrowAndDuckDB && BackfillCLI.available, "needs python3 with pyarrow and duckdb, and a built backfill"),
+          arguments: TestStoreKind.allCases)
     func killDuringReplaceKeepsOldValuesThenResumes(_ kind: TestStoreKind) async throws {
+        try kind.skipUnlessAvailable()
         let job = try await Self.backfilled(kind, "replace-kill-\(kind)")
         let fixed = try job.correctDay9()
         // Commit after every object, die (SIGKILL) after the second commit.
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Paths.executable!)
+        p.executableURL = URL(fileURLWithPath: try #require(BackfillCLI.executable))
         p.arguments = ["replace", job.dir + "/job.yaml", "--from", "2026-05-09", "--to", "2026-05-10", "--concurrency", "1",
                        "--commit-entries", "1", "--quiet"]
         var env = kind.childEnvironment
@@ -297,14 +290,14 @@ let day10: Int64 = day9 + 86_400_000
         #expect(runs.contains { $0.kind == "replace" && $0.status == "succeeded" })
     }
 
-    @Test(.enabled(if: PythonTools.available, "python3 with pyarrow and duckdb not found (scripts/test.sh installs them)"))
+    @Test(.enabled(if: TestEnvironment.hasPyarrowAndDuckDB, TestEnvironment.noPyarrowAndDuckDB))
     func failedReplaceIsMarkedAndItsGenerationRemoved() async throws {
         let job = try await Self.backfilled(.sqlite, "replace-fail")
         _ = try job.correctDay9()
         // A file in the range that is not Parquet: the replace fails (policy: fail) and cleans up.
         let bad = job.source + "/year=2026/month=5/day=9/hour=5/part-99999-broken.c000.snappy.parquet"
         try Data("this is not parquet".utf8).write(to: URL(fileURLWithPath: bad))
-        await #expect(throws: (any Error).self) { _ = try await job.replacer().replace(from: day9, to: day10) }
+        await #expect(throws: RunFailed.self) { _ = try await job.replacer().replace(from: day9, to: day10) }
         let r = try #require(try await job.mine().first)
         #expect(r.state == .failed && r.finishedAt != nil && (r.message ?? "").contains("part-99999-broken"))
         #expect(try await job.store.ledger(pipelines: [job.pipeline], generation: r.generation).isEmpty)
@@ -318,8 +311,9 @@ let day10: Int64 = day9 + 86_400_000
         #expect(next.replacement.id != r.id && next.replacement.state == .completed)
     }
 
-    @Test(arguments: TestStoreKind.available)
+    @Test(arguments: TestStoreKind.allCases)
     func boundaryInTheMiddleOfADaySplitsItsDailyBucket(_ kind: TestStoreKind) async throws {
+        try kind.skipUnlessAvailable()
         let dir = try Paths.temp("boundary-\(kind)")
         let source = try copyPageViews(to: dir, partitions: kind.partitions)
         let pipeline = "pv_\(UUID().uuidString.prefix(8).lowercased())"

@@ -1,25 +1,16 @@
 import Aggregation
 import Foundation
 import ObjectStore
+import TestSupport
 import Testing
 @testable import Backfill
 
 /// The shared page_views dataset uploaded to a real S3 protocol server (moto_server, started by scripts/test.sh),
 /// backfilled from `s3://`, every window equal to DuckDB's answers; a re-run changes nothing.
 @Suite struct S3EndToEndTests {
-    static func configuration() -> AWSConfiguration? {
-        let env = ProcessInfo.processInfo.environment
-        guard let endpoint = env["BACKFILL_TEST_S3_ENDPOINT"] else {
-            print("skipping S3 end-to-end: BACKFILL_TEST_S3_ENDPOINT not set (scripts/test.sh starts moto_server)")
-            return nil
-        }
-        let credentials = AWSCredentials(accessKeyId: env["BACKFILL_TEST_S3_ACCESS_KEY"] ?? "testing",
-                                         secretAccessKey: env["BACKFILL_TEST_S3_SECRET_KEY"] ?? "testing")
-        return AWSConfiguration(region: "us-east-1", credentials: credentials, serviceEndpointURLs: ["s3": endpoint])
-    }
-
-    @Test func pageViewsFromS3() async throws {
-        guard let config = Self.configuration() else { return }
+    @Test(.enabled(if: TestEnvironment.hasS3, TestEnvironment.noS3))
+    func pageViewsFromS3() async throws {
+        let config = MotoServer.configuration(endpoint: try #require(TestEnvironment.s3Endpoint))
         var options = S3ObjectStore.Options()
         options.keyEncoding = .lenient  // moto re-encodes '=' before checking signatures
         let bucket = "bf-e2e-\(UInt32.random(in: 0...UInt32.max))"

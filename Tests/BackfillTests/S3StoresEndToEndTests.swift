@@ -2,13 +2,14 @@ import Aggregation
 import Foundation
 import ObjectStore
 import StateStores
+import TestSupport
 import Testing
 @testable import Backfill
 
 /// The page_views dataset uploaded to the local S3 (moto_server), backfilled from s3:// into PostgreSQL and into
 /// DynamoDB: every window equal to `expected/`, and a re-run changes nothing.
 @Suite(.serialized) struct S3StoresEndToEndTests {
-    static let postgresURL = ProcessInfo.processInfo.environment["BACKFILL_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let postgresURL = TestEnvironment.postgresURL
     static let postgresAndS3 = postgresURL != nil && MotoServer.endpoint != nil
 
     /// The full dataset (192 objects, 60,000 rows), s3:// → PostgreSQL.
@@ -51,12 +52,12 @@ import Testing
     /// hourly buckets equal `expected/` for the hours of the slice (partitions hold exactly their own hours), and
     /// with `all` every window equals `expected/`; a re-run commits nothing. moto deep-copies the table for every
     /// transaction, so its cost grows with the square of the data: one day takes far longer than a test should.
-    @Test(.enabled(if: MotoServer.endpoint != nil, .init(rawValue: MotoServer.skipReason)))
+    @Test(.enabled(if: TestEnvironment.hasS3, TestEnvironment.noS3))
     func pageViewsFromS3IntoDynamoDB() async throws {
         let endpoint = try #require(MotoServer.endpoint)
         let bucket = try await MotoServer.pageViewsBucket()
         let config = MotoServer.configuration(endpoint: endpoint)
-        let slice = MotoServer.environment["BACKFILL_TEST_DYNAMODB_PARTITIONS"].flatMap { $0.isEmpty ? nil : $0 } ?? "day = 8 and hour in (16, 17)"
+        let slice = ProcessInfo.processInfo.environment["BACKFILL_TEST_DYNAMODB_PARTITIONS"].flatMap { $0.isEmpty ? nil : $0 } ?? "day = 8 and hour in (16, 17)"
         let partitions = slice == "all" ? "" : "\n  partitions: \"\(slice)\""
         let table = "bf-e2e-\(UUID().uuidString.prefix(8).lowercased())"
         let storeURL = "dynamodb://\(table)?region=us-east-1&endpoint=\(endpoint)"
@@ -108,6 +109,6 @@ import Testing
         for w in ["hourly", "daily", "lifetime"] {
             #expect(try await MotoServer.lines(store, pipeline: "page_views", window: WindowKind(rawValue: w)!) == before[w], "\(w) changed on re-run")
         }
-        await store.shutdown()
+        await store.close()
     }
 }

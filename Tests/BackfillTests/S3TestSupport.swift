@@ -2,18 +2,16 @@ import Aggregation
 import Foundation
 import ObjectStore
 import StateStores
+import TestSupport
 @testable import Backfill
 
 /// The local S3 / DynamoDB server scripts/test.sh starts (moto_server, IAM auth on), and the page_views dataset
 /// uploaded to it once per test process.
 enum MotoServer {
-    static let environment = ProcessInfo.processInfo.environment
-    static let endpoint = environment["BACKFILL_TEST_S3_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 }
-    static let skipReason = "BACKFILL_TEST_S3_ENDPOINT not set (scripts/test.sh starts moto_server)"
+    static let endpoint = TestEnvironment.s3Endpoint
 
     static var credentials: AWSCredentials {
-        AWSCredentials(accessKeyId: environment["BACKFILL_TEST_S3_ACCESS_KEY"] ?? "testing",
-                       secretAccessKey: environment["BACKFILL_TEST_S3_SECRET_KEY"] ?? "testing")
+        AWSCredentials(accessKeyId: TestEnvironment.s3AccessKey, secretAccessKey: TestEnvironment.s3SecretKey)
     }
 
     /// Credentials, region and `endpoint` (the server itself, or a proxy in front of it) for S3 and DynamoDB.
@@ -88,7 +86,7 @@ private actor PageViewsUpload {
     func bucket() async throws -> String {
         if let task { return try await task.value }
         let task = Task<String, any Error> {
-            guard let endpoint = MotoServer.endpoint else { throw ProxyError(MotoServer.skipReason) }
+            guard let endpoint = MotoServer.endpoint else { throw ProxyError("\(TestEnvironment.noS3)") }
             let bucket = "bf-pv-\(UInt32.random(in: 0...UInt32.max))"
             let root = Paths.pageViews.appendingPathComponent("parquet").path
             try await S3ObjectStore.withStore(bucket: bucket, configuration: MotoServer.configuration(endpoint: endpoint),

@@ -1,30 +1,21 @@
 import Aggregation
 import Foundation
 import StateStores
+import TestSupport
 import Testing
 @testable import Backfill
 
 /// Two `backfill run` processes on one config share the objects through leases in the store; one is killed,
 /// the other takes its objects over when their leases expire. Nothing is done twice or lost.
 @Suite struct SharedJobTests {
-    static var stores: [String] {
-        var s = ["sqlite"]
-        if ProcessInfo.processInfo.environment["BACKFILL_TEST_POSTGRES_URL"] != nil { s.append("postgres") } else {
-            print("skipping PostgreSQL shared-job case: BACKFILL_TEST_POSTGRES_URL not set (scripts/test.sh starts a throwaway cluster)")
-        }
-        return s
-    }
-
-    @Test(arguments: stores)
+    @Test(.enabled(if: BackfillCLI.available, BackfillCLI.missingReason), arguments: ["sqlite", "postgres"])
     func twoProcessesShareAJobAndOneIsKilled(_ kind: String) async throws {
-        guard let exe = Paths.executable else {
-            print("skipping shared-job test: no built backfill executable (run `swift build` first)")
-            return
-        }
+        try skipCase(unless: kind == "sqlite" || TestEnvironment.hasPostgres, TestEnvironment.noPostgres)
+        let exe = try #require(BackfillCLI.executable)
         let dir = try Paths.temp("shared-\(kind)")
         let (files, _) = try Demo.writeDataset(dir: dir, rows: 400_000)
         let pipeline = "shared_\(UInt32.random(in: 0...UInt32.max))"
-        let storeURL = kind == "sqlite" ? "sqlite:\(dir)/shared.sqlite" : ProcessInfo.processInfo.environment["BACKFILL_TEST_POSTGRES_URL"]!
+        let storeURL = kind == "sqlite" ? "sqlite:\(dir)/shared.sqlite" : try #require(TestEnvironment.postgresURL)
         func config(_ store: String) -> String {
             """
             source: \(dir)/page_views

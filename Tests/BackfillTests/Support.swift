@@ -1,11 +1,12 @@
 import Aggregation
 import Foundation
 import StateStores
+import TestSupport
 import Testing
 @testable import Backfill
 
 enum Paths {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = BackfillCLI.repoRoot
     static let shared = repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
     static let pageViews = shared.appendingPathComponent("datasets/page_views")
 
@@ -16,14 +17,6 @@ enum Paths {
         return dir
     }
 
-    /// The built `backfill` executable, if `swift build` made one.
-    static var executable: String? {
-        for candidate in [".build/debug/backfill", ".build/x86_64-unknown-linux-gnu/debug/backfill", ".build/release/backfill"] {
-            let p = repoRoot.appendingPathComponent(candidate).path
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
 }
 
 /// Writes a config and runs it.

@@ -1,6 +1,7 @@
 import Aggregation
 import Foundation
 import StateStores
+import TestSupport
 import Testing
 @testable import Backfill
 
@@ -8,26 +9,6 @@ import Testing
 /// (nothing reaches the ledger while leases stay alive), a rate resumes them, `--clear` lets the job finish, and the
 /// result equals a clean run. Waits are generous polls of the store; no speed is asserted.
 @Suite struct ThrottleTests {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func backfill(_ exe: String, _ args: [String]) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
     /// Polls `condition` every 0.25 s until it holds or `timeout` seconds pass; returns whether it held.
     static func eventually(_ timeout: Double, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -38,11 +19,9 @@ import Testing
         return try await condition()
     }
 
-    @Test func pausedJobCommitsNothingUntilResumed() async throws {
-        guard let exe = Paths.executable else {
-            print("skipping throttle test: no built backfill executable (run `swift build` first)")
-            return
-        }
+    @Test(.enabled(if: BackfillCLI.available, BackfillCLI.missingReason))
+    func pausedJobCommitsNothingUntilResumed() async throws {
+        let exe = try #require(BackfillCLI.executable)
         let dir = try Paths.temp("throttle")
         let (files, _) = try Demo.writeDataset(dir: dir, rows: 20_000)
         let storeURL = "sqlite:\(dir)/store.sqlite"
@@ -57,7 +36,7 @@ import Testing
         let cleanDir = try Paths.temp("throttle-clean")
         try await runJob(yaml.replacingOccurrences(of: "STORE", with: "sqlite:\(cleanDir)/clean.sqlite"), dir: cleanDir)
 
-        let paused = try Self.backfill(exe, ["throttle", "--store", storeURL, "0"])
+        let paused = try BackfillCLI.run(["throttle", "--store", storeURL, "0"])
         #expect(paused.status == 0, "\(paused.stderr)")
         #expect(paused.stdout.contains("paused"))
         let store = try StoreURL.open(storeURL)
@@ -84,9 +63,9 @@ import Testing
         #expect(job.isRunning)
 
         // Resume at a modest rate, then pause again once some objects are in.
-        #expect(try Self.backfill(exe, ["throttle", "--store", storeURL, "2000"]).status == 0)
+        #expect(try BackfillCLI.run(["throttle", "--store", storeURL, "2000"]).status == 0)
         #expect(try await Self.eventually(180) { try await committed() >= 3 }, "the resumed job committed nothing")
-        #expect(try Self.backfill(exe, ["throttle", "--store", storeURL, "0"]).status == 0)
+        #expect(try BackfillCLI.run(["throttle", "--store", storeURL, "0"]).status == 0)
         // Commits already past the bucket may still land: wait until the count holds still for 3 s, then watch it.
         var last = try await committed()
         var stableSince = Date()
@@ -104,11 +83,11 @@ import Testing
         #expect(held < files, "the job finished before it was paused; the test proved nothing")
         #expect(job.isRunning)
 
-        let shown = try Self.backfill(exe, ["throttle", "--store", storeURL, "--format", "json"])
+        let shown = try BackfillCLI.run(["throttle", "--store", storeURL, "--format", "json"])
         let setting = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
         #expect(setting?["paused"] as? Bool == true && setting?["max_write_units"] as? Int == 0)
 
-        #expect(try Self.backfill(exe, ["throttle", "--store", storeURL, "--clear"]).status == 0)
+        #expect(try BackfillCLI.run(["throttle", "--store", storeURL, "--clear"]).status == 0)
         #expect(try await Self.eventually(300) { !job.isRunning }, "the job did not finish after --clear")
         job.waitUntilExit()
         #expect(job.terminationStatus == 0)

@@ -1,4 +1,5 @@
 import Compression
+import TestSupport
 import Testing
 
 @Suite struct CodecBasics {
@@ -72,10 +73,7 @@ import Testing
 @Suite struct RoundTrips {
     @Test(arguments: testableCodecs)
     func roundTripAllSamples(codec: CompressionCodec) throws {
-        guard Codecs.isAvailable(codec) else {
-            print("skipping \(codec.name): library not available")
-            return
-        }
+        try skipCase(unless: Codecs.isAvailable(codec), "\(codec.name): library not installed")
         for sample in roundTripSamples {
             let data = sample.bytes
             let compressed = try compress(codec, data)
@@ -93,7 +91,7 @@ import Testing
 
     @Test(arguments: [(CompressionCodec.gzip, [1, 9, -1]), (.zstd, [1, 10, 19, -5]), (.brotli, [0, 5, 11])])
     func levels(codec: CompressionCodec, levels: [Int]) throws {
-        guard Codecs.isAvailable(codec) else { return }
+        try skipCase(unless: Codecs.isAvailable(codec), "\(codec.name): library not installed")
         let data = mixedBytes(200_000, seed: 12)
         for level in levels {
             let c = try compress(codec, data, level: level)
@@ -138,7 +136,7 @@ import Testing
     /// throw without writing past the buffer.
     @Test(arguments: testableCodecs.filter { $0 != .uncompressed })
     func bombStopsAtOutputBound(codec: CompressionCodec) throws {
-        guard Codecs.isAvailable(codec) else { return }
+        try skipCase(unless: Codecs.isAvailable(codec), "\(codec.name): library not installed")
         let data = [UInt8](repeating: 0, count: 4 << 20)
         let compressed = try compress(codec, data)
         for size in [0, 1, 1000, 65_536, (4 << 20) - 1] {
@@ -161,7 +159,7 @@ import Testing
 
     @Test(arguments: testableCodecs.filter { $0 != .uncompressed })
     func truncatedInputThrows(codec: CompressionCodec) throws {
-        guard Codecs.isAvailable(codec) else { return }
+        try skipCase(unless: Codecs.isAvailable(codec), "\(codec.name): library not installed")
         let data = textBytes(50_000, seed: 15)
         let c = try compress(codec, data)
         for cut in [1, 2, 5, c.count / 2, c.count - 1] where cut < c.count {
@@ -174,7 +172,7 @@ import Testing
     /// occasionally still decode, e.g. inside a literal).
     @Test(arguments: testableCodecs.filter { $0 != .uncompressed })
     func corruptedInputNeverCrashes(codec: CompressionCodec) throws {
-        guard Codecs.isAvailable(codec) else { return }
+        try skipCase(unless: Codecs.isAvailable(codec), "\(codec.name): library not installed")
         let data = mixedBytes(20_000, seed: 16)
         let c = try compress(codec, data)
         var rng = SeededRNG(seed: 17)
@@ -235,9 +233,8 @@ import Testing
     }
 }
 
-@Suite struct ZstdTests {
+@Suite(.enabled(if: Codecs.isAvailable(.zstd), "libzstd.so.1 not installed (apt install libzstd1)")) struct ZstdTests {
     @Test func multipleAndEmptyFrames() throws {
-        guard Codecs.isAvailable(.zstd) else { return }
         let a = textBytes(40_000, seed: 30)
         let b = integerColumnBytes(8000, seed: 31)
         let empty = try compress(.zstd, [])
@@ -249,7 +246,6 @@ import Testing
     }
 
     @Test func skippableFrameIgnored() throws {
-        guard Codecs.isAvailable(.zstd) else { return }
         let a = textBytes(1000, seed: 32)
         // Skippable frame: magic 0x184D2A50 (LE), 4-byte LE length, payload.
         let skippable: [UInt8] = [0x50, 0x2A, 0x4D, 0x18, 3, 0, 0, 0, 9, 9, 9]
@@ -258,9 +254,8 @@ import Testing
     }
 }
 
-@Suite struct LZ4Tests {
+@Suite(.enabled(if: Codecs.isAvailable(.lz4), "liblz4.so.1 not installed (apt install liblz4-1)")) struct LZ4Tests {
     @Test func hadoopFramingLayout() throws {
-        guard Codecs.isAvailable(.lz4) else { return }
         let a = textBytes(10_000, seed: 40)
         let c = try compress(.lz4, a)
         let raw = try compress(.lz4Raw, a)
@@ -271,7 +266,6 @@ import Testing
     }
 
     @Test func multipleHadoopBlocks() throws {
-        guard Codecs.isAvailable(.lz4) else { return }
         let a = textBytes(70_000, seed: 41)
         let b = randomBytes(3000, seed: 42)
         let empty: [UInt8] = []
@@ -280,7 +274,6 @@ import Testing
     }
 
     @Test func hadoopChunkWithSeveralSubBlocks() throws {
-        guard Codecs.isAvailable(.lz4) else { return }
         // Hadoop's BlockCompressorStream: one uncompressed length, then several
         // [compressed length][block] pairs.
         let a = textBytes(5000, seed: 43)
@@ -293,7 +286,6 @@ import Testing
     }
 
     @Test func rawBlockFallback() throws {
-        guard Codecs.isAvailable(.lz4) else { return }
         for data in [textBytes(10_000, seed: 45), randomBytes(100, seed: 46), [1]] {
             let raw = try compress(.lz4Raw, data)
             #expect(try decompress(.lz4, raw, size: data.count) == data)
@@ -301,7 +293,6 @@ import Testing
     }
 
     @Test func frameFallback() throws {
-        guard Codecs.isAvailable(.lz4) else { return }
         // lz4.frame.compress(b"hello hello hello hello frame", content_checksum=False)
         let frame = hex("04224d1868401d000000000000000e0f0000006e68656c6c6f200600506672616d6500000000")
         let text = Array("hello hello hello hello frame".utf8)
@@ -313,7 +304,6 @@ import Testing
     }
 
     @Test func garbageIsRejected() throws {
-        guard Codecs.isAvailable(.lz4) else { return }
         let error = #expect(throws: CompressionError.self) {
             try decompress(.lz4, [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], size: 100)
         }
@@ -321,9 +311,8 @@ import Testing
     }
 }
 
-@Suite struct BrotliTests {
+@Suite(.enabled(if: Codecs.isAvailable(.brotli), "libbrotli not installed (apt install libbrotli1)")) struct BrotliTests {
     @Test func decodesReferenceStream() throws {
-        guard Codecs.isAvailable(.brotli) else { return }
         // brotli.compress(b"hello hello hello") from the reference encoder.
         let c = hex("1b1000f88d946ede445586966c206f014f1c601c")
         #expect(try decompress(.brotli, c, size: 17) == Array("hello hello hello".utf8))

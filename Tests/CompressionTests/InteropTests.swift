@@ -12,7 +12,7 @@ import Compression
 import Foundation
 import Testing
 
-@Test(.enabled(if: ProcessInfo.processInfo.environment["COMPRESSION_INTEROP_DIR"] != nil))
+@Test(.enabled(if: ProcessInfo.processInfo.environment["COMPRESSION_INTEROP_DIR"] != nil, "set COMPRESSION_INTEROP_DIR to a directory of reference-library outputs to run it"))
 func interoperabilityWithReferenceLibraries() throws {
     let dir = ProcessInfo.processInfo.environment["COMPRESSION_INTEROP_DIR"]!
     let files = try FileManager.default.contentsOfDirectory(atPath: dir)

@@ -8,6 +8,7 @@
 
 import Compression
 import Foundation
+import TestSupport
 import Testing
 
 /// ~1 MiB pages shaped like Parquet column chunks: PLAIN int64 ids and
@@ -52,7 +53,7 @@ func benchmarkPages(totalBytes: Int, pageSize: Int = 1 << 20, seed: UInt64 = 202
     return pages
 }
 
-@Test(.enabled(if: ProcessInfo.processInfo.environment["SNAPPY_BENCH"] != nil))
+@Test(.enabled(if: ProcessInfo.processInfo.environment["SNAPPY_BENCH"] != nil, "a benchmark: set SNAPPY_BENCH=1 to run it"))
 func snappyDecompressionThroughput() throws {
     let pages = benchmarkPages(totalBytes: 100 << 20)
     let compressed = try pages.map { try compress(.snappy, $0) }

@@ -1,4 +1,5 @@
 import Compression
+import TestSupport
 import Testing
 
 /// A deliberately simple, bounds-checked Snappy decoder written straight from

@@ -1,12 +1,12 @@
 import Compression
+import TestSupport
 import Testing
 
 private func sampleText(_ n: Int) -> [UInt8] {
     var out: [UInt8] = []
-    var x: UInt64 = 12345
+    var rng = SeededRNG(seed: 12345)
     for i in 0..<n {
-        x = x &* 6364136223846793005 &+ 1442695040888963407
-        out += Array("line \(i) value \(x >> 40)\n".utf8)
+        out += Array("line \(i) value \(rng.next() >> 40)\n".utf8)
     }
     return out
 }

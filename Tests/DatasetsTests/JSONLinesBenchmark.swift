@@ -33,7 +33,7 @@ import Testing
                      Double(r.bytes) / 1e6, r.seconds, Double(r.rows) / r.seconds, Double(r.bytes) / 1e6 / r.seconds))
     }
 
-    @Test(.enabled(if: enabled)) func jsonLinesThroughput() throws {
+    @Test(.enabled(if: enabled, "a benchmark: set JSONL_BENCH=1 to run it")) func jsonLinesThroughput() throws {
         // The real dataset, read several times over.
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }

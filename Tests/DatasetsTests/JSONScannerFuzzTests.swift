@@ -1,25 +1,15 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Datasets
 
 /// Random lines checked against Foundation's JSON parser: the same values for
 /// valid objects, and the same accept/reject decision after random edits.
 @Suite struct JSONScannerFuzzTests {
-    struct RNG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            var z = state
-            z = (z ^ (z >> 33)) &* 0xff51afd7ed558ccd
-            return z ^ (z >> 33)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static let alphabet: [String] = ["a", "b", "Z", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "é", "漢", "😀", "\u{7F}",
                                      "{", "}", "[", "]", ",", ":"]
 
-    func randomValue(_ rng: inout RNG, depth: Int) -> Any {
+    func randomValue(_ rng: inout SeededRNG, depth: Int) -> Any {
         switch rng.below(depth > 2 ? 6 : 8) {
         case 0: return NSNull()
         case 1: return rng.below(2) == 0
@@ -67,7 +57,7 @@ import Testing
     @Test func agreesWithFoundation() throws {
         let dir = try TempDirectory("fuzz")
         defer { dir.remove() }
-        var rng = RNG(state: 42)
+        var rng = SeededRNG(seed: 42)
         var lines: [Data] = []
         var objects: [[String: Any]] = []
         for _ in 0..<3000 {

@@ -67,9 +67,9 @@ import Testing
             """.utf8))
         #expect(encoded.objects.first?.key == "a b/é")
         #expect(encoded.commonPrefixes == ["dt=1/"])
-        #expect(throws: (any Error).self) { try ListObjectsPage.parse(Array("<Error><Code>X</Code></Error>".utf8)) }
-        #expect(throws: (any Error).self) { try ListObjectsPage.parse(Array("<ListBucketResult><Contents>".utf8)) }
-        #expect(throws: (any Error).self) { try ListObjectsPage.parse(Array("<a></b>".utf8)) }
+        #expect(throws: XMLParseError.self) { try ListObjectsPage.parse(Array("<Error><Code>X</Code></Error>".utf8)) }
+        #expect(throws: XMLParseError.self) { try ListObjectsPage.parse(Array("<ListBucketResult><Contents>".utf8)) }
+        #expect(throws: XMLParseError.self) { try ListObjectsPage.parse(Array("<a></b>".utf8)) }
     }
 
     @Test func errorDocument() {

@@ -1,19 +1,15 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import ObjectStore
 
 /// A real S3 endpoint (scripts/test.sh starts moto_server with IAM signature checking on).
 enum TestServer {
-    static let skipMessage = "skipping: BACKFILL_TEST_S3_ENDPOINT not set (scripts/test.sh starts moto_server)"
-
-    static func configuration(secret: String? = nil, accessKey: String? = nil) -> AWSConfiguration? {
-        let env = ProcessInfo.processInfo.environment
-        guard let endpoint = env["BACKFILL_TEST_S3_ENDPOINT"], !endpoint.isEmpty else {
-            print(skipMessage)
-            return nil
-        }
-        let credentials = AWSCredentials(accessKeyId: accessKey ?? env["BACKFILL_TEST_S3_ACCESS_KEY"] ?? "testing",
-                                         secretAccessKey: secret ?? env["BACKFILL_TEST_S3_SECRET_KEY"] ?? "testing")
+    /// The server's configuration (its suite runs only when `TestEnvironment.hasS3`), with other credentials if given.
+    static func configuration(secret: String? = nil, accessKey: String? = nil) throws -> AWSConfiguration {
+        let endpoint = try #require(TestEnvironment.s3Endpoint, "\(TestEnvironment.noS3)")
+        let credentials = AWSCredentials(accessKeyId: accessKey ?? TestEnvironment.s3AccessKey,
+                                         secretAccessKey: secret ?? TestEnvironment.s3SecretKey)
         return AWSConfiguration(region: "us-east-1", credentials: credentials, serviceEndpointURLs: ["s3": endpoint])
     }
 
@@ -33,9 +29,9 @@ enum TestServer {
     static let fastRetries = RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 0.05)
 }
 
-@Suite struct S3ServerTests {
+@Suite(.enabled(if: TestEnvironment.hasS3, TestEnvironment.noS3)) struct S3ServerTests {
     @Test func putListHeadGet() async throws {
-        guard let config = TestServer.configuration() else { return }
+        let config = try TestServer.configuration()
         let bucket = TestServer.bucketName("roundtrip")
         try await S3ObjectStore.withStore(bucket: bucket, configuration: config, options: TestServer.options()) { store in
             try await store.createBucket()
@@ -80,7 +76,7 @@ enum TestServer {
     }
 
     @Test func listPaginates() async throws {
-        guard let config = TestServer.configuration() else { return }
+        let config = try TestServer.configuration()
         let bucket = TestServer.bucketName("pages")
         var options = TestServer.options()
         options.listPageSize = 7
@@ -105,14 +101,14 @@ enum TestServer {
     }
 
     @Test func wrongSecretIsSignatureDoesNotMatch() async throws {
-        guard let good = TestServer.configuration() else { return }
+        let good = try TestServer.configuration()
         let bucket = TestServer.bucketName("badsig")
         try await S3ObjectStore.withStore(bucket: bucket, configuration: good, options: TestServer.options()) { store in
             try await store.createBucket()
             try await store.put(key: "dt=1/a.parquet", bytes: [1, 2, 3])
         }
         let secret = "definitely-not-the-secret-\(UInt32.random(in: 0...UInt32.max))"
-        guard let bad = TestServer.configuration(secret: secret) else { return }
+        let bad = try TestServer.configuration(secret: secret)
         var options = TestServer.options()
         options.retry = TestServer.fastRetries
         try await S3ObjectStore.withStore(bucket: bucket, configuration: bad, options: options) { store in
@@ -133,7 +129,7 @@ enum TestServer {
     }
 
     @Test func unknownAccessKey() async throws {
-        guard let config = TestServer.configuration(accessKey: "AKIANOTAREALKEY00000") else { return }
+        let config = try TestServer.configuration(accessKey: "AKIANOTAREALKEY00000")
         try await S3ObjectStore.withStore(bucket: TestServer.bucketName("badkey"), configuration: config, options: TestServer.options()) { store in
             let error = await #expect(throws: S3Error.self) { try await store.list(prefix: "") }
             #expect(error?.code == "InvalidAccessKeyId")
@@ -142,7 +138,7 @@ enum TestServer {
     }
 
     @Test func missingKeyAndBucket() async throws {
-        guard let config = TestServer.configuration() else { return }
+        let config = try TestServer.configuration()
         let bucket = TestServer.bucketName("missing")
         try await S3ObjectStore.withStore(bucket: bucket, configuration: config, options: TestServer.options()) { store in
             try await store.createBucket()

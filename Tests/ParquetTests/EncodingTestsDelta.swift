@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Parquet
 
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func roundTripRandom() throws {
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededRNG(seed: 42)
         let lengths = [0, 1, 2, 31, 32, 33, 127, 128, 129, 130, 255, 256, 257, 1000, 5000]
         for n in lengths {
             for mode in 0..<5 {
@@ -129,7 +130,7 @@ import Testing
     }
 
     @Test func truncatedAtEveryByte() throws {
-        var rng = SplitMix64(seed: 9)
+        var rng = SeededRNG(seed: 9)
         for n in [1, 5, 40, 129, 700] {
             let values = (0..<n).map { _ in Int64(bitPattern: rng.next() >> UInt64(rng.next() % 64)) }
             let enc = DeltaBinaryPackedEncoder.encode(values)
@@ -167,7 +168,7 @@ func paddedDeltaStream(_ values: [Int32]) -> [UInt8] {
 
 @Suite struct EncodingTestsDeltaByteArray {
     @Test func roundTripRandom() throws {
-        var rng = SplitMix64(seed: 1234)
+        var rng = SeededRNG(seed: 1234)
         for n in [0, 1, 2, 3, 50, 128, 129, 1000, 3000] {
             let values = randomStrings(count: n, rng: &rng)
             let dlba = DeltaByteArrayEncoder.encodeDeltaLength(values)
@@ -203,7 +204,7 @@ func paddedDeltaStream(_ values: [Int32]) -> [UInt8] {
     }
 
     @Test func fixedLength() throws {
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededRNG(seed: 5)
         for width in [1, 2, 12, 16] {
             var f = FixedByteArrays(width: width)
             for _ in 0..<300 {
@@ -280,7 +281,7 @@ func paddedDeltaStream(_ values: [Int32]) -> [UInt8] {
     }
 
     @Test func truncatedAtEveryByte() throws {
-        var rng = SplitMix64(seed: 77)
+        var rng = SeededRNG(seed: 77)
         let values = randomStrings(count: 200, rng: &rng)
         for enc in [DeltaByteArrayEncoder.encodeDelta(values), DeltaByteArrayEncoder.encodeDeltaLength(values)] {
             for cut in 0..<enc.count {

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Parquet
 
@@ -5,7 +6,7 @@ import Testing
 /// an `EncodingError` — never crash, hang or read out of bounds (run under `--sanitize=address` to check
 /// the last).
 @Suite struct EncodingTestsFuzz {
-    static func seeds(_ rng: inout SplitMix64) -> [[UInt8]] {
+    static func seeds(_ rng: inout SeededRNG) -> [[UInt8]] {
         let strings = randomStrings(count: 40, rng: &rng)
         let ints = (0..<70).map { _ in Int64(bitPattern: rng.next() >> UInt64(rng.next() % 64)) }
         let small = (0..<70).map { _ in UInt32(rng.next() % 5) }
@@ -22,7 +23,7 @@ import Testing
         ]
     }
 
-    static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SeededRNG) -> [UInt8] {
         var d = input
         switch rng.next() % 4 {
         case 0:
@@ -43,7 +44,7 @@ import Testing
         do { try body() } catch is ParquetEncodingError {} catch { Issue.record("unexpected error \(error)") }
     }
 
-    static func runAll(_ data: [UInt8], count: Int, rng: inout SplitMix64) {
+    static func runAll(_ data: [UInt8], count: Int, rng: inout SeededRNG) {
         let w = Int(rng.next() % 34)
         let maxLevel = Int(rng.next() % 9)
         withData(data) { raw in
@@ -82,7 +83,7 @@ import Testing
 
     @Test(arguments: 0..<8)
     func fuzz(shard: Int) {
-        var rng = SplitMix64(seed: 0xF00D &+ UInt64(shard))
+        var rng = SeededRNG(seed: 0xF00D &+ UInt64(shard))
         let base = Self.seeds(&rng)
         for i in 0..<1500 {
             let data = Self.mutate(base[i % base.count], &rng)

@@ -1,10 +1,11 @@
+import TestSupport
 import Testing
 @testable import Parquet
 
 @Suite struct EncodingTestsPlain {
     @Test(arguments: [0, 1, 7, 8, 9, 100, 1001])
     func roundTripAllTypes(count: Int) throws {
-        var rng = SplitMix64(seed: UInt64(count) &+ 11)
+        var rng = SeededRNG(seed: UInt64(count) &+ 11)
         let trailer: [UInt8] = [1, 2, 3]
 
         let bools = (0..<count).map { _ in rng.next() % 3 == 0 }
@@ -113,7 +114,7 @@ import Testing
 
     @Test(arguments: [0, 1, 3, 100, 4099])
     func roundTrip(count: Int) throws {
-        var rng = SplitMix64(seed: UInt64(count))
+        var rng = SeededRNG(seed: UInt64(count))
         let f = (0..<count).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }
         let (df, cf) = try withData(ByteStreamSplit.encode(f)) { try ByteStreamSplit.decodeFloat($0, count: count) }
         #expect(df.map(\.bitPattern) == f.map(\.bitPattern) && cf == count * 4)

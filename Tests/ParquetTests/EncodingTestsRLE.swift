@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Parquet
 
@@ -16,7 +17,7 @@ import Testing
 
     @Test(arguments: 0...64)
     func unpackMatchesReference(width: Int) throws {
-        var rng = SplitMix64(seed: UInt64(width) &* 7919)
+        var rng = SeededRNG(seed: UInt64(width) &* 7919)
         for count in [0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 200, 1001] {
             let n = (count * width + 7) / 8
             let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -152,7 +153,7 @@ import Testing
 
     @Test(arguments: 0...32)
     func roundTrip(bitWidth: Int) throws {
-        var rng = SplitMix64(seed: 0xC0FFEE &+ UInt64(bitWidth))
+        var rng = SeededRNG(seed: 0xC0FFEE &+ UInt64(bitWidth))
         let lengths = [0, 1, 7, 8, 9, 63, 64, 65, 500, 504, 1000, 4097, 10_000] + (0..<4).map { _ in Int(rng.next() % 10_001) }
         for length in lengths {
             for runHeavy in [false, true] {
@@ -191,7 +192,7 @@ import Testing
 
     @Test(arguments: [1, 3, 8, 13, 32])
     func truncatedStreamsThrowOrDecodeCorrectly(bitWidth: Int) throws {
-        var rng = SplitMix64(seed: 77 &+ UInt64(bitWidth))
+        var rng = SeededRNG(seed: 77 &+ UInt64(bitWidth))
         for runHeavy in [false, true] {
             let values = randomValues(count: 300, bitWidth: bitWidth, runHeavy: runHeavy, rng: &rng)
             let encoded = rleEncode(values, bitWidth: bitWidth)
@@ -213,7 +214,7 @@ import Testing
 @Suite struct EncodingTestsLevels {
     @Test(arguments: [0, 1, 2, 3, 7, 8, 100, 1000, 65535])
     func roundTripV1V2(maxLevel: Int) throws {
-        var rng = SplitMix64(seed: UInt64(maxLevel) &+ 5)
+        var rng = SeededRNG(seed: UInt64(maxLevel) &+ 5)
         for count in [0, 1, 9, 100, 2000] {
             for runHeavy in [false, true] {
                 var levels = [UInt16]()
@@ -299,7 +300,7 @@ import Testing
 @Suite struct EncodingTestsDictionaryIndices {
     @Test(arguments: [1, 2, 3, 100, 1 << 16, 1 << 20])
     func roundTrip(dictionarySize: Int) throws {
-        var rng = SplitMix64(seed: UInt64(dictionarySize))
+        var rng = SeededRNG(seed: UInt64(dictionarySize))
         for count in [0, 1, 8, 100, 5000] {
             for runHeavy in [false, true] {
                 var idx = [Int32]()
@@ -345,7 +346,7 @@ import Testing
             _ = try withData([32, 0x10, 0xFF, 0xFF, 0xFF, 0xFF]) { try DictionaryIndexDecoder.decodeDictionaryIndices($0, count: 8, dictionarySize: Int(Int32.max)) }
         }
         // Truncations of a real stream never crash.
-        var rng = SplitMix64(seed: 3)
+        var rng = SeededRNG(seed: 3)
         let idx = (0..<200).map { _ in Int32(rng.next() % 1000) }
         let full = DictionaryIndexEncoder.encode(idx)
         for cut in 0..<full.count {

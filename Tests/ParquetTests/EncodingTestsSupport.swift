@@ -1,18 +1,6 @@
 import Testing
+import TestSupport
 @testable import Parquet
-
-/// Tiny deterministic RNG for property tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 typealias ParquetEncodingError = Parquet.EncodingError
 
@@ -44,7 +32,7 @@ func rleEncode(_ values: [UInt32], bitWidth: Int) -> [UInt8] {
 }
 
 /// Random values for `bitWidth` either uniformly random or run-heavy.
-func randomValues(count: Int, bitWidth: Int, runHeavy: Bool, rng: inout SplitMix64) -> [UInt32] {
+func randomValues(count: Int, bitWidth: Int, runHeavy: Bool, rng: inout SeededRNG) -> [UInt32] {
     let mask: UInt64 = bitWidth == 0 ? 0 : (bitWidth >= 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1)
     var out = [UInt32]()
     out.reserveCapacity(count)
@@ -61,7 +49,7 @@ func randomValues(count: Int, bitWidth: Int, runHeavy: Bool, rng: inout SplitMix
 }
 
 /// Random byte strings sharing prefixes, including empty ones.
-func randomStrings(count: Int, rng: inout SplitMix64) -> ByteArrays {
+func randomStrings(count: Int, rng: inout SeededRNG) -> ByteArrays {
     var out = ByteArrays()
     var prev: [UInt8] = []
     for _ in 0..<count {

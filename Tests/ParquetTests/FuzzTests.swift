@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Parquet
 
@@ -29,7 +30,7 @@ import Testing
     @Test(arguments: smallFiles)
     func mutationsNeverCrash(_ name: String) async throws {
         let original = [UInt8](try Data(contentsOf: Corpus.parquet.appendingPathComponent("data/" + name)))
-        var rng = SplitMix64(seed: name.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 })
+        var rng = SeededRNG(seed: name.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 })
         var errors = 0, reads = 0
         for round in 0..<150 {
             var bytes = original

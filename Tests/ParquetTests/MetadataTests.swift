@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Parquet
@@ -478,7 +479,7 @@ enum MetadataSamples {
 
     @Test func mutatedFootersNeverCrash() {
         let bytes = MetadataSamples.fullFileMetaData.encoded()
-        var rng = ThriftFuzzRNG(seed: 7)
+        var rng = SeededRNG(seed: 7)
         for _ in 0..<5_000 {
             var m = bytes
             for _ in 0..<(1 + Int(rng.next() % 4)) {
@@ -703,7 +704,7 @@ func walkPageHeaders(_ bytes: [UInt8], _ m: ColumnMetaData) throws -> (headers: 
                 let prefix = Array(footer.prefix(n))
                 #expect(thriftError { _ = try prefix.withUnsafeBytes { try FileMetaData.decode($0) } } != nil)
             }
-            var rng = ThriftFuzzRNG(seed: UInt64(footer.count))
+            var rng = SeededRNG(seed: UInt64(footer.count))
             for _ in 0..<2_000 {
                 var m = footer
                 m[Int(rng.next() % UInt64(m.count))] = UInt8(truncatingIfNeeded: rng.next())

@@ -185,4 +185,3 @@ struct JSONParser {
     }
 }
 
-// SplitMix64 (the seeded RNG) lives in EncodingTestsSupport.swift.

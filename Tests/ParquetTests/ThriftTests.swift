@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Parquet
@@ -283,7 +284,7 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
     }
 
     @Test func randomBytesNeverCrash() {
-        var rng = ThriftFuzzRNG(seed: 1)
+        var rng = SeededRNG(seed: 1)
         for _ in 0..<20_000 {
             let n = Int(rng.next() % 64)
             let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -291,18 +292,5 @@ func thriftError(_ body: () throws -> Void) -> ThriftError? {
             _ = try? bytes.withUnsafeBytes { try FileMetaData.decode($0) }
             _ = try? bytes.withUnsafeBytes { try PageHeader.decode($0) }
         }
-    }
-}
-
-/// A small deterministic generator for fuzz-style tests.
-struct ThriftFuzzRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,32 +1,8 @@
 import Compression
 import Foundation
+import TestSupport
 import Testing
 @testable import Parquet
-
-/// Runs a program; returns its exit status, standard output and standard error.
-func writerRun(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let out = Pipe()
-    let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("writer-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errFile) }
-    let err = try FileHandle(forWritingTo: errFile)
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try err.close()
-    let errText = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self), errText)
-}
-
-/// Whether `python3 -c "import pyarrow"` works here.
-let writerPyarrowAvailable: Bool = {
-    (try? writerRun(["python3", "-c", "import pyarrow, pyarrow.parquet, numpy"]).status) == 0
-}()
 
 /// A file for pyarrow to read.
 struct PyarrowCase: Sendable, CustomTestStringConvertible {
@@ -159,26 +135,20 @@ print(json.dumps(records))
 
 /// Files we write, read by pyarrow (`shared/tools/parquet_jsonl.py`, the canonical JSON oracle) and compared by value
 /// with our own reader's output; statistics read by pyarrow.
-@Suite struct WriterPyarrowTests {
+@Suite(.enabled(if: TestEnvironment.hasPyarrow, TestEnvironment.noPyarrow)) struct WriterPyarrowTests {
     static let tool = Corpus.shared.appendingPathComponent("tools/parquet_jsonl.py").path
 
     @Test(arguments: PyarrowCase.all.filter { !$0.checksums })
     func pyarrowReadsOurFiles(_ c: PyarrowCase) async throws {
-        guard writerPyarrowAvailable else {
-            print("skipping: pyarrow not installed")
-            return
-        }
         let dir = try writerTempDirectory("pyarrow-\(c.name)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        guard let path = try c.write(into: dir) else {
-            print("skipping \(c.name): \(c.codec.name) is not available")
-            return
-        }
+        try skipCase(unless: Codecs.isAvailable(c.codec), "\(c.name): \(c.codec.name) library not installed")
+        let path = try #require(try c.write(into: dir))
         // parquet_jsonl.py stops at pyarrow 26's UUID extension type (it is not a `pa.ExtensionType` there), so the
         // UUID column is left out of this comparison; the statistics test still reads it with pyarrow.
         let names = c.columns.map(\.spec.name).filter { $0 != "uuid" }
-        let result = try writerRun(["python3", Self.tool, path, "--columns", names.joined(separator: ",")])
-        #expect(result.status == 0, "parquet_jsonl.py failed: \(result.err)")
+        let result = try TestProcess.runOnPath(["python3", Self.tool, path, "--columns", names.joined(separator: ",")])
+        #expect(result.status == 0, "parquet_jsonl.py failed: \(result.stderr)")
         guard result.status == 0 else { return }
         if c.dictionaryLimit != nil {
             // Some chunk must mix dictionary and PLAIN data pages, so pyarrow reads a fallback part way.
@@ -189,7 +159,7 @@ print(json.dumps(records))
             }
             #expect(!mixed.isEmpty, "no chunk falls back from dictionary to PLAIN part way")
         }
-        let theirs = result.out.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let theirs = result.stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         let reader = try await ParquetFileReader.open(try LocalFileSource(path: path))
         var ours: [String] = []
         for g in reader.metadata.rowGroups.indices {
@@ -217,10 +187,6 @@ print(json.dumps(records))
     }
 
     @Test func pyarrowReadsOurStatistics() async throws {
-        guard writerPyarrowAvailable else {
-            print("skipping: pyarrow not installed")
-            return
-        }
         let dir = try writerTempDirectory("pyarrow-stats")
         defer { try? FileManager.default.removeItem(at: dir) }
         var files: [String: PyarrowCase] = [:]
@@ -231,9 +197,9 @@ print(json.dumps(records))
                 data[path] = c.columns
             }
         }
-        let result = try writerRun(["python3", "-c", statisticsScript] + files.keys.sorted())
-        #expect(result.status == 0, "statistics script failed: \(result.err)")
-        guard result.status == 0, case .array(let records)? = parseJSON(result.out) else {
+        let result = try TestProcess.runOnPath(["python3", "-c", statisticsScript] + files.keys.sorted())
+        #expect(result.status == 0, "statistics script failed: \(result.stderr)")
+        guard result.status == 0, case .array(let records)? = parseJSON(result.stdout) else {
             Issue.record("statistics script printed no JSON array")
             return
         }

@@ -1,5 +1,6 @@
 import Compression
 import Foundation
+import TestSupport
 import Testing
 @testable import Parquet
 
@@ -48,7 +49,7 @@ struct WriterCase: Sendable, CustomTestStringConvertible {
 
 /// Random test data for every physical type and the common logical types.
 enum WriterData {
-    static func int128(_ rng: inout SplitMix64) -> Int128 {
+    static func int128(_ rng: inout SeededRNG) -> Int128 {
         Int128(Int64(bitPattern: rng.next())) << 64 | Int128(rng.next())
     }
 
@@ -69,12 +70,12 @@ enum WriterData {
     }
 
     /// A value drawn from a small pool (so dictionaries have repeats) most of the time, fresh otherwise.
-    static func pooled<T>(_ pool: [T], _ rng: inout SplitMix64, _ fresh: (inout SplitMix64) -> T) -> T {
+    static func pooled<T>(_ pool: [T], _ rng: inout SeededRNG, _ fresh: (inout SeededRNG) -> T) -> T {
         if !pool.isEmpty && rng.next() % 10 < 7 { return pool[Int(rng.next() % UInt64(pool.count))] }
         return fresh(&rng)
     }
 
-    static func values<T>(_ n: Int, _ rng: inout SplitMix64, poolSize: Int = 40, _ fresh: (inout SplitMix64) -> T) -> [T] {
+    static func values<T>(_ n: Int, _ rng: inout SeededRNG, poolSize: Int = 40, _ fresh: (inout SeededRNG) -> T) -> [T] {
         var pool: [T] = []
         for _ in 0..<poolSize { pool.append(fresh(&rng)) }
         var out: [T] = []
@@ -87,7 +88,7 @@ enum WriterData {
     static let specialDoubles: [Double] = [.nan, -0.0, 0.0, .infinity, -.infinity, .leastNonzeroMagnitude, -.greatestFiniteMagnitude, 2.5]
 
     /// Validity with runs of nulls and scattered ones (about a third null).
-    static func validity(_ n: Int, _ rng: inout SplitMix64) -> [Bool] {
+    static func validity(_ n: Int, _ rng: inout SeededRNG) -> [Bool] {
         var out: [Bool] = []
         out.reserveCapacity(n)
         while out.count < n {
@@ -103,9 +104,9 @@ enum WriterData {
     /// Every physical type plus logical-type variants. With `nulls`, columns are OPTIONAL with nulls (one of them
     /// entirely null); otherwise REQUIRED.
     static func columns(rows: Int, nulls: Bool, seed: UInt64) -> [WriterTestColumn] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRNG(seed: seed)
         var out: [WriterTestColumn] = []
-        func add(_ spec: ParquetColumnSpec, allNull: Bool = false, _ make: (Int, inout SplitMix64) -> ColumnData) {
+        func add(_ spec: ParquetColumnSpec, allNull: Bool = false, _ make: (Int, inout SeededRNG) -> ColumnData) {
             var spec = spec
             spec.nullable = nulls
             let validity: [Bool]? = nulls ? (allNull ? [Bool](repeating: false, count: rows) : Self.validity(rows, &rng)) : nil

@@ -1,5 +1,6 @@
 import Compression
 import Foundation
+import TestSupport
 import Testing
 @testable import Parquet
 
@@ -9,10 +10,7 @@ import Testing
     /// several pages each; values, validity, chunk and page statistics and page headers all checked.
     @Test(arguments: WriterCase.all)
     func roundTrip(_ c: WriterCase) async throws {
-        guard Codecs.isAvailable(c.codec) else {
-            print("skipping \(c.testDescription): \(c.codec.name) is not available")
-            return
-        }
+        try skipCase(unless: Codecs.isAvailable(c.codec), "\(c.testDescription): \(c.codec.name) library not installed")
         let rows = 2500
         let seed: UInt64 = 0x5EED_0000 + UInt64(c.pageVersion) * 16 + (c.dictionary ? 8 : 0) + (c.nulls ? 4 : 0) + UInt64(c.codec.rawValue) << 8
         let columns = WriterData.columns(rows: rows, nulls: c.nulls, seed: seed)
@@ -117,7 +115,7 @@ import Testing
 
     /// A dictionary that outgrows its limit: the first pages keep it, the rest of the chunk is PLAIN.
     @Test func dictionaryFallsBackToPlain() async throws {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRNG(seed: 7)
         let rows = 6000
         let values = (0..<rows).map { _ in Int64(bitPattern: rng.next()) }
         var options = ParquetWriterOptions()
@@ -228,7 +226,7 @@ import Testing
         #expect(try writerEncode(columns, rows: rows, options: options) == once)
 
         // Batches of uneven sizes, to a memory writer and to a file.
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededRNG(seed: 5)
         var cuts = [0]
         while cuts.last! < rows { cuts.append(min(rows, cuts.last! + Int(rng.next() % 900))) }
         let dir = try writerTempDirectory("batches")

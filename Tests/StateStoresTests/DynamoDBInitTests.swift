@@ -16,7 +16,7 @@ import Testing
     @Test(.enabled(if: enabled)) func createsTheTableOnceThenReportsIt() async throws {
         let table = "bf-init-\(UUID().uuidString.prefix(8).lowercased())"
         let store = try open(table)
-        defer { Task { await store.shutdown() } }
+        defer { Task { await store.close() } }
         let first = try await store.initialize()
         #expect(first.kind == "dynamodb" && first.target == table)
         #expect(first.created == ["table \(table)"] && first.existing.isEmpty)
@@ -30,7 +30,7 @@ import Testing
     @Test(.enabled(if: enabled)) func aTableWithOtherKeysIsRefusedByName() async throws {
         let table = "bf-foreign-\(UUID().uuidString.prefix(8).lowercased())"
         let store = try open(table)
-        defer { Task { await store.shutdown() } }
+        defer { Task { await store.close() } }
         _ = try await store.db.call("CreateTable", [
             "TableName": table, "AttributeDefinitions": [["AttributeName": "id", "AttributeType": "S"]],
             "KeySchema": [["AttributeName": "id", "KeyType": "HASH"]], "BillingMode": "PAY_PER_REQUEST",

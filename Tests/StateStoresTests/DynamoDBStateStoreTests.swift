@@ -14,7 +14,7 @@ import Testing
         #expect(throws: (any Error).self) { _ = try DynamoDBStateStore(url: "dynamo://table") }
         let store = try DynamoDBStateStore(url: "dynamodb://my-table.1?region=eu-west-1&endpoint=http://127.0.0.1:1")
         #expect(store.table == "my-table.1")
-        Task { await store.shutdown() }
+        Task { await store.close() }
     }
 
     /// 250 partials per pipeline: several transactions of 99 plus the ledger afterwards; committing the very same

@@ -27,11 +27,11 @@ func withLineageStore<T>(_ kind: StoreKind, _ body: (any StateStore, _ reopen: @
         do {
             try await store.migrate()
             let result = try await body(store, { try PostgresStateStore(url: url) })
-            await store.shutdown()
+            await store.close()
             try await TestPostgres.dropDatabase(db)
             return result
         } catch {
-            await store.shutdown()
+            await store.close()
             try? await TestPostgres.dropDatabase(db)
             throw error
         }
@@ -43,20 +43,17 @@ func withLineageStore<T>(_ kind: StoreKind, _ body: (any StateStore, _ reopen: @
         do {
             try await store.migrate()
             let result = try await body(store, { try DynamoDBStateStore(url: url, configuration: configuration) })
-            await store.shutdown()
+            await store.close()
             return result
         } catch {
-            await store.shutdown()
+            await store.close()
             throw error
         }
     }
 }
 
 /// Shuts down a store opened by `reopen`.
-func close(_ store: any StateStore) async {
-    if let s = store as? PostgresStateStore { await s.shutdown() }
-    if let s = store as? DynamoDBStateStore { await s.shutdown() }
-}
+func close(_ store: any StateStore) async { await store.close() }
 
 /// Databases of their own for PostgreSQL tests, in the cluster of `BACKFILL_TEST_POSTGRES_URL`.
 enum TestPostgres {

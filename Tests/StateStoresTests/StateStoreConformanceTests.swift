@@ -55,10 +55,10 @@ func withStore<T>(_ kind: StoreKind, _ body: (any StateStore) async throws -> T)
         do {
             try await store.migrate()
             let result = try await body(store)
-            await store.shutdown()
+            await store.close()
             return result
         } catch {
-            await store.shutdown()
+            await store.close()
             throw error
         }
     case .dynamodb:
@@ -69,10 +69,10 @@ func withStore<T>(_ kind: StoreKind, _ body: (any StateStore) async throws -> T)
         do {
             try await store.migrate()
             let result = try await body(store)
-            await store.shutdown()
+            await store.close()
             return result
         } catch {
-            await store.shutdown()
+            await store.close()
             throw error
         }
     }

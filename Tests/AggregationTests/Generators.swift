@@ -1,35 +1,8 @@
+import TestSupport
 @testable import Aggregation
 
-/// Seeded SplitMix64 generator for reproducible property tests.
-struct AggRNG: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<n.
-    mutating func below(_ n: Int) -> Int {
-        Int(next() % UInt64(n))
-    }
-
-    mutating func chance(_ p: Double) -> Bool {
-        Double(next() >> 11) / Double(1 << 53) < p
-    }
-
-    /// A double in [0, 1).
-    mutating func unit() -> Double {
-        Double(next() >> 11) / Double(1 << 53)
-    }
-
+/// Zipf ranks on the shared seeded generator.
+extension SeededRNG {
     /// A Zipf-distributed rank in 1...n with exponent s, by inverting a precomputed CDF.
     mutating func zipf(_ cdf: [Double]) -> Int {
         let u = unit() * cdf[cdf.count - 1]
@@ -59,7 +32,7 @@ enum Gen {
     /// A random scalar suitable for `kind` (numbers for sum; numbers or strings for min/max;
     /// anything for first/last/distinct/topk). Values are drawn from small pools so ties and
     /// repeats happen.
-    static func value(for kind: MonoidKind, _ rng: inout AggRNG, mixedMinMax: Bool = false) -> ScalarValue {
+    static func value(for kind: MonoidKind, _ rng: inout SeededRNG, mixedMinMax: Bool = false) -> ScalarValue {
         switch kind {
         case .sum:
             // Dyadic values (multiples of 1/8) well inside 2^40: every double sum is exact, so
@@ -92,14 +65,14 @@ enum Gen {
         }
     }
 
-    static func string(_ rng: inout AggRNG) -> String {
+    static func string(_ rng: inout SeededRNG) -> String {
         let pool = ["", "a", "b", "ab", "abc", "zz", "é", "e\u{301}", "日本", "a\u{0}b", "longer string value", "Z"]
         return pool[rng.below(pool.count)]
     }
 
     /// A random partial: lift 1...maxRows random rows and fold them. Strings and numbers are not
     /// mixed for min/max within one partial list (`stringsOnly` picks which).
-    static func partial(_ monoid: Monoid, _ rng: inout AggRNG, maxRows: Int = 6, stringsForMinMax: Bool) throws
+    static func partial(_ monoid: Monoid, _ rng: inout SeededRNG, maxRows: Int = 6, stringsForMinMax: Bool) throws
         -> PartialValue
     {
         let rows = 1 + rng.below(maxRows)
@@ -115,7 +88,7 @@ enum Gen {
         return acc!
     }
 
-    static func minMaxValue(_ strings: Bool, _ rng: inout AggRNG) -> ScalarValue {
+    static func minMaxValue(_ strings: Bool, _ rng: inout SeededRNG) -> ScalarValue {
         if strings { return .string(string(&rng)) }
         while true {
             let v = value(for: .min, &rng, mixedMinMax: true)

@@ -1,0 +1,32 @@
+/// The seeded random number generator every test target uses (SeededRNG): the same seed gives the same
+/// sequence on every machine, so a failing property or fuzz case can be replayed from its seed.
+public struct SeededRNG: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..<n` (`n > 0`).
+    public mutating func below(_ n: Int) -> Int {
+        Int(next() % UInt64(n))
+    }
+
+    /// A double in `[0, 1)`.
+    public mutating func unit() -> Double {
+        Double(next() >> 11) / Double(1 << 53)
+    }
+
+    /// True with probability `p`.
+    public mutating func chance(_ p: Double) -> Bool {
+        unit() < p
+    }
+}

@@ -134,4 +134,45 @@ import Testing
             #expect(writerSameJSON(ours, theirs), "v\(version): pyarrow reads other values than we do")
         }
     }
+
+    @Test func statisticsTruncation() async throws {
+        // Bytes: a prefix for the minimum, a prefix with its last byte incremented for the maximum; none when all 0xFF.
+        #expect(StatisticsTruncation.truncatedMin([1, 2, 3, 4], limit: 2, utf8: false) == [1, 2])
+        #expect(StatisticsTruncation.truncatedMax([1, 0xFF, 3, 4], limit: 2, utf8: false) == [2])
+        #expect(StatisticsTruncation.truncatedMax([0xFF, 0xFF, 0xFF], limit: 2, utf8: false) == nil)
+        // UTF-8: cut at a character boundary, increment the last character.
+        #expect(StatisticsTruncation.truncatedMin(Array("aé€x".utf8), limit: 4, utf8: true) == Array("aé".utf8))
+        #expect(StatisticsTruncation.truncatedMax(Array("abcdef".utf8), limit: 3, utf8: true) == Array("abd".utf8))
+        var o = ParquetWriterOptions()
+        o.statisticsTruncateLength = 4
+        let writer = try ParquetWriter(fields: [.column(.string("s"))], options: o)
+        try writer.write(rows: [[.string("banana split")], [.string("apple pie")]])
+        let reader = try await ParquetFileReader.open(MemorySource(name: "truncated", bytes: try writer.finish()))
+        let stats = try #require(reader.metadata.rowGroups[0].columns[0].metaData?.statistics)
+        #expect(stats.minValue == Array("appl".utf8))
+        #expect(stats.maxValue == Array("banb".utf8))
+        #expect(stats.isMinValueExact == false && stats.isMaxValueExact == false)
+    }
+
+    @Test(.enabled(if: TestEnvironment.hasPyarrowAndDuckDB, TestEnvironment.noPyarrowAndDuckDB))
+    func duckDBReadsNestedFiles() throws {
+        let dir = try writerTempDirectory("duckdb-nested")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let rows = Self.rows(1000, seed: 0xD0C)
+        let path = dir.appendingPathComponent("nested.parquet").path
+        try Data(try Self.write(rows, Self.options(version: 2, codec: .snappy, encoded: true))).write(to: URL(fileURLWithPath: path))
+        var elements = 0, elementSum: Int64 = 0, entries = 0, nonNullLists = 0
+        for row in rows {
+            if case .list(let items) = row[10] {
+                nonNullLists += 1
+                for case .int64(let v) in items { elements += 1; elementSum += v }
+            }
+            if case .map(let e) = row[11] { entries += e.count }
+        }
+        let sql = "select count(*), count(l), (select count(x) from (select unnest(l) as x from read_parquet('\(path)'))), sum(list_sum(l)), sum(cardinality(m)), sum(i64_delta) from read_parquet('\(path)')"
+        let result = try TestProcess.runOnPath(["python3", "-c", "import duckdb, sys; print(tuple(duckdb.connect().execute(sys.argv[1]).fetchall()[0]))", sql])
+        #expect(result.status == 0, "duckdb failed: \(result.stderr)")
+        let i64Sum = rows.reduce(Int64(0)) { if case .int64(let v) = $1[1] { return $0 + v } else { return $0 } }
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "(\(rows.count), \(nonNullLists), \(elements), \(elementSum), \(entries), \(i64Sum))")
+    }
 }

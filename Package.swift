@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Aggregation", targets: ["Aggregation"]),
         .library(name: "StateStores", targets: ["StateStores"]),
         .library(name: "Backfill", targets: ["Backfill"]),
+        .library(name: "AWS", targets: ["AWS"]),
         .library(name: "ObjectStore", targets: ["ObjectStore"]),
     ],
     dependencies: [
@@ -36,12 +37,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(
             name: "StateStores",
-            dependencies: ["CSQLite", "Aggregation", "ObjectStore", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["CSQLite", "Aggregation", "AWS", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .systemLibrary(name: "CHints", path: "Sources/CHints"),
         .target(
             name: "Backfill",
-            dependencies: ["Parquet", "Compression", "Datasets", "Aggregation", "StateStores", "ObjectStore", "CHints", "Yams"]
+            dependencies: ["Parquet", "Compression", "Datasets", "Aggregation", "StateStores", "AWS", "ObjectStore", "CHints", "Yams"]
         ),
         .executableTarget(
             name: "backfill",
@@ -51,8 +52,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "AWS",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "ObjectStore",
             dependencies: [
+                "AWS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -62,9 +71,10 @@ let package = Package(
         .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet", "Compression"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Compression"]),
         .testTarget(name: "AggregationTests", dependencies: ["TestSupport", "Aggregation"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["TestSupport", "ObjectStore"]),
-        .testTarget(name: "StateStoresTests", dependencies: ["TestSupport", "StateStores", "Aggregation", "ObjectStore", .product(name: "PostgresNIO", package: "postgres-nio")]),
-        .testTarget(name: "BackfillTests", dependencies: ["TestSupport", "Backfill", "StateStores", "Aggregation", "Parquet", "Datasets", "ObjectStore"]),
+        .testTarget(name: "AWSTests", dependencies: ["AWS", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["TestSupport", "AWS", "ObjectStore"]),
+        .testTarget(name: "StateStoresTests", dependencies: ["TestSupport", "StateStores", "Aggregation", "AWS", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        .testTarget(name: "BackfillTests", dependencies: ["TestSupport", "Backfill", "StateStores", "Aggregation", "Parquet", "Datasets", "AWS", "ObjectStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

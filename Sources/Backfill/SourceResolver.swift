@@ -1,3 +1,4 @@
+import AWS
 import Datasets
 import Foundation
 import ObjectStore

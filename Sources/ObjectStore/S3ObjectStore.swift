@@ -1,3 +1,4 @@
+import AWS
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
@@ -273,7 +274,7 @@ public final class S3ObjectStore: ObjectStore {
                 throw error
             } catch {
                 if error is CancellationError { throw error }
-                guard S3Error.isRetryable(transportError: error) else {
+                guard RetryPolicy.isRetryable(transportError: error) else {
                     throw S3Error(code: "RequestFailed", message: "\(error)", operation: operation, bucket: bucket,
                                   key: key ?? errorKey, attempts: attempt)
                 }

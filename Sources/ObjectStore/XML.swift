@@ -1,3 +1,4 @@
+import AWS
 /// A small XML reader for S3 responses (ListObjectsV2 results and error documents): elements, text, the five
 /// predefined entities and numeric character references, CDATA; declarations, comments and processing
 /// instructions are skipped. Namespaces are kept as part of names only through prefixes (S3 uses a default

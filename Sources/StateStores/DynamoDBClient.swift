@@ -1,7 +1,7 @@
+import AWS
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import ObjectStore
 
 /// A failed DynamoDB request (after retries). `code` is DynamoDB's error type without its namespace
 /// (`ConditionalCheckFailedException`, `TransactionCanceledException`, …) or `RequestFailed` when no answer came.
@@ -180,7 +180,7 @@ final class DynamoDBClient: @unchecked Sendable {
             } catch {
                 if error is CancellationError { throw error }
                 let wrapped = DynamoDBError(code: "RequestFailed", message: "\(error)", operation: operation, attempts: attempt)
-                guard S3Error.isRetryable(transportError: error), attempt < retry.maxAttempts else { throw wrapped }
+                guard RetryPolicy.isRetryable(transportError: error), attempt < retry.maxAttempts else { throw wrapped }
             }
             let delay = retry.delay(afterAttempt: attempt, unit: Double.random(in: 0...1))
             try await Task.sleep(nanoseconds: UInt64(delay * 1e9))

@@ -1,3 +1,4 @@
+import AWS
 import Aggregation
 import Foundation
 import ObjectStore

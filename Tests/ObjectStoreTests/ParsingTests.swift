@@ -98,18 +98,6 @@ import Testing
         }
         #expect(!S3Error.isRetryable(httpStatus: 400, code: "InvalidArgument"))
         #expect(!S3Error.isRetryable(httpStatus: 404, code: nil))
-        #expect(!S3Error.isRetryable(transportError: CancellationError()))
-    }
-
-    @Test func backoff() {
-        let policy = RetryPolicy(maxAttempts: 6, baseDelay: 0.1, maxDelay: 2)
-        #expect(policy.delay(afterAttempt: 1, unit: 1) == 0.1)
-        #expect(policy.delay(afterAttempt: 3, unit: 1) == 0.4)
-        #expect(policy.delay(afterAttempt: 3, unit: 0.5) == 0.2)
-        #expect(policy.delay(afterAttempt: 10, unit: 1) == 2)
-        #expect(policy.delay(afterAttempt: 1000, unit: 1) == 2)
-        #expect(policy.delay(afterAttempt: 5, unit: 0) == 0)
-        #expect(RetryPolicy(maxAttempts: 0).maxAttempts == 1)
     }
 
     @Test func errorDescription() {

@@ -1,5 +1,5 @@
+import AWS
 import Foundation
-import ObjectStore
 import Testing
 @testable import StateStores
 

@@ -1,6 +1,6 @@
+import AWS
 import Aggregation
 import Foundation
-import ObjectStore
 import StateStores
 import Testing
 

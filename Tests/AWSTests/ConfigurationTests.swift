@@ -1,5 +1,5 @@
 import Testing
-@testable import ObjectStore
+@testable import AWS
 
 @Suite struct ConfigurationTests {
     static let credentialsFile = """

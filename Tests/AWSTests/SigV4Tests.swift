@@ -1,5 +1,5 @@
 import Testing
-@testable import ObjectStore
+@testable import AWS
 
 @Suite struct SigV4Tests {
     let credentials = AWSCredentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")

@@ -1,8 +1,8 @@
-/// The date formats S3 uses, without Foundation formatters: `x-amz-date` (`20130524T000000Z`), ISO 8601 in
+/// The date formats AWS services use, without Foundation formatters: `x-amz-date` (`20130524T000000Z`), ISO 8601 in
 /// listings (`2013-05-24T00:00:00.000Z`) and IMF-fixdate in `Last-Modified` (`Fri, 24 May 2013 00:00:00 GMT`).
-enum HTTPDates {
+public enum HTTPDates {
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -12,7 +12,7 @@ enum HTTPDates {
         return era * 146097 + doe - 719468
     }
 
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+    public static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097
@@ -25,7 +25,7 @@ enum HTTPDates {
     }
 
     /// `yyyyMMdd'T'HHmmss'Z'` for seconds since the epoch.
-    static func amzDate(_ seconds: Int) -> String {
+    public static func amzDate(_ seconds: Int) -> String {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let rest = seconds - days * 86400
         let (y, m, d) = civilFromDays(days)
@@ -37,7 +37,7 @@ enum HTTPDates {
     }
 
     /// `2013-05-24T00:00:00.000Z` (fraction optional, `Z` or `±hh:mm`).
-    static func parseISO8601(_ s: String) -> Double? {
+    public static func parseISO8601(_ s: String) -> Double? {
         let b = Array(s.utf8)
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
@@ -82,7 +82,7 @@ enum HTTPDates {
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
     /// `Fri, 24 May 2013 00:00:00 GMT`.
-    static func parseIMFFixdate(_ s: String) -> Double? {
+    public static func parseIMFFixdate(_ s: String) -> Double? {
         let parts = s.split(separator: " ")
         guard parts.count == 6, parts[5] == "GMT" || parts[5] == "UTC",
               let day = Int(parts[1]), let month = months.firstIndex(of: parts[2].lowercased()), let year = Int(parts[3]) else {

@@ -77,3 +77,14 @@ public struct S3Error: Error, CustomStringConvertible, Sendable, Equatable {
         "NotImplemented",
     ]
 }
+
+extension S3Error: ObjectStoreError {
+    public var kind: ObjectStoreErrorKind {
+        switch httpStatus {
+        case 404 where code != "NoSuchBucket": return .notFound
+        case 403: return .accessDenied
+        case 412: return .preconditionFailed
+        default: return .other
+        }
+    }
+}

@@ -209,16 +209,157 @@ public final class S3ObjectStore: ObjectStore {
         return response.body
     }
 
-    /// Uploads one object with a single PUT (tests and small files; no multipart).
-    public func put(key: String, bytes: [UInt8], contentType: String = "application/octet-stream") async throws {
+    /// Writes one object with a single PUT, if `condition` holds (`If-None-Match: *` / `If-Match`); S3's 412 (and
+    /// its 409 `ConditionalRequestConflict`, and a 404 for `ifMatch` on a missing key) become `PreconditionFailed`.
+    @discardableResult
+    public func put(key: String, bytes: [UInt8], condition: WriteCondition) async throws -> ObjectInfo {
         try checkKey(key, operation: "PutObject")
-        _ = try await perform(operation: "PutObject", method: .PUT, key: key, headers: [("content-type", contentType)], body: bytes)
+        let headers = [("content-type", "application/octet-stream")] + Self.conditionHeaders(condition)
+        let response = try await conditional(condition, key: key) {
+            try await perform(operation: "PutObject", method: .PUT, key: key, headers: headers, body: bytes)
+        }
+        return ObjectInfo(key: key, size: Int64(bytes.count), etag: response.headers.first(name: "etag"),
+                          lastModified: response.headers.first(name: "last-modified").flatMap(HTTPDates.parseIMFFixdate))
+    }
+
+    /// Copies one object inside the bucket (CopyObject: objects up to 5 GB).
+    public func copy(from source: String, to destination: String) async throws {
+        try checkKey(source, operation: "CopyObject")
+        try checkKey(destination, operation: "CopyObject")
+        let copySource = "/" + SigV4Signer.uriEncode(bucket, encodeSlash: true) + "/" + SigV4Signer.uriEncode(source, encodeSlash: false)
+        let response = try await perform(operation: "CopyObject", method: .PUT, key: destination, errorKey: destination,
+                                         headers: [("x-amz-copy-source", copySource)])
+        // CopyObject can fail after answering 200: the error is then in the body.
+        try throwIfErrorDocument(response, operation: "CopyObject", key: destination)
     }
 
     /// Deletes one object (S3 answers success for a missing key too).
     public func delete(key: String) async throws {
         try checkKey(key, operation: "DeleteObject")
         _ = try await perform(operation: "DeleteObject", method: .DELETE, key: key)
+    }
+
+    /// One level of the listing below `prefix` (ListObjectsV2 with a delimiter, all pages).
+    public func list(prefix: String, delimiter: String) async throws -> ObjectListing {
+        var objects: [ObjectInfo] = []
+        var prefixes: [String] = []
+        var token: String?
+        repeat {
+            let page = try await listPage(prefix: prefix, continuationToken: token, delimiter: delimiter)
+            objects.append(contentsOf: page.objects)
+            prefixes.append(contentsOf: page.commonPrefixes)
+            if page.isTruncated {
+                guard let next = page.nextContinuationToken, next != token else {
+                    throw S3Error(code: "InvalidResponse", message: "truncated listing without a new NextContinuationToken",
+                                  operation: "ListObjectsV2", bucket: bucket, key: prefix)
+                }
+                token = next
+            } else {
+                token = nil
+            }
+        } while token != nil
+        return ObjectListing(objects: objects, commonPrefixes: prefixes)
+    }
+
+    /// Starts a multipart upload (CreateMultipartUpload); `condition` is sent with CompleteMultipartUpload.
+    public func beginUpload(key: String, condition: WriteCondition) async throws -> any MultipartUpload {
+        try checkKey(key, operation: "CreateMultipartUpload")
+        let response = try await perform(operation: "CreateMultipartUpload", method: .POST, key: key, query: [("uploads", "")],
+                                         headers: [("content-type", "application/octet-stream")])
+        let uploadId: String
+        do {
+            let root = try XMLReader.parse(response.body)
+            guard root.name == "InitiateMultipartUploadResult", let id = root.string("UploadId"), !id.isEmpty else {
+                throw XMLParseError(message: "expected <InitiateMultipartUploadResult> with an <UploadId>, got <\(root.name)>", offset: 0)
+            }
+            uploadId = id
+        } catch {
+            throw S3Error(code: "InvalidResponse", message: "cannot parse the answer: \(error)", operation: "CreateMultipartUpload",
+                          bucket: bucket, key: key, httpStatus: response.status)
+        }
+        return S3MultipartUpload(store: self, key: key, uploadId: uploadId, condition: condition)
+    }
+
+    public func url(of key: String) -> String { "s3://\(bucket)/\(key)" }
+
+    /// UploadPart: the part's ETag.
+    func uploadPart(key: String, uploadId: String, number: Int, bytes: [UInt8]) async throws -> String {
+        let response = try await perform(operation: "UploadPart", method: .PUT, key: key,
+                                         query: [("partNumber", String(number)), ("uploadId", uploadId)], body: bytes)
+        guard let etag = response.headers.first(name: "etag"), !etag.isEmpty else {
+            throw S3Error(code: "InvalidResponse", message: "UploadPart answer without an ETag (part \(number))",
+                          operation: "UploadPart", bucket: bucket, key: key, httpStatus: response.status)
+        }
+        return etag
+    }
+
+    /// CompleteMultipartUpload: the new object's ETag.
+    func completeUpload(key: String, uploadId: String, parts: [String], condition: WriteCondition) async throws -> String? {
+        var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        for (index, etag) in parts.enumerated() {
+            xml += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(Self.xmlEscape(etag))</ETag></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        let headers = [("content-type", "application/xml")] + Self.conditionHeaders(condition)
+        let response = try await conditional(condition, key: key) {
+            let response = try await perform(operation: "CompleteMultipartUpload", method: .POST, key: key,
+                                             query: [("uploadId", uploadId)], headers: headers, body: Array(xml.utf8))
+            // CompleteMultipartUpload can fail after answering 200: the error is then in the body.
+            try throwIfErrorDocument(response, operation: "CompleteMultipartUpload", key: key)
+            return response
+        }
+        return (try? XMLReader.parse(response.body))?.string("ETag") ?? response.headers.first(name: "etag")
+    }
+
+    /// AbortMultipartUpload; an upload S3 no longer knows (`NoSuchUpload`) counts as aborted.
+    func abortUpload(key: String, uploadId: String) async throws {
+        do {
+            _ = try await perform(operation: "AbortMultipartUpload", method: .DELETE, key: key, query: [("uploadId", uploadId)])
+        } catch let error as S3Error where error.code == "NoSuchUpload" {
+            return
+        }
+    }
+
+    static func conditionHeaders(_ condition: WriteCondition) -> [(String, String)] {
+        switch condition {
+        case .none: return []
+        case .ifNoneMatch: return [("if-none-match", "*")]
+        case .ifMatch(let etag): return [("if-match", etag)]
+        }
+    }
+
+    /// Runs a conditional request, turning the answers that mean "the condition did not hold" into `PreconditionFailed`.
+    private func conditional<T>(_ condition: WriteCondition, key: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as S3Error where condition != .none {
+            let failed = error.httpStatus == 412 || error.code == "PreconditionFailed" || error.code == "ConditionalRequestConflict"
+                || (error.httpStatus == 404 && error.code == "NoSuchKey" && condition != .ifNoneMatch)
+            guard failed else { throw error }
+            throw PreconditionFailed(object: url(of: key), condition: condition,
+                                     message: error.code == "NoSuchKey" ? "no such object" : "\(error.code): \(error.message)")
+        }
+    }
+
+    private func throwIfErrorDocument(_ response: Response, operation: String, key: String) throws {
+        guard let document = S3ErrorDocument.parse(response.body) else { return }
+        let code = document.code ?? "InternalError"
+        throw S3Error(code: code, message: document.message ?? "", operation: operation, bucket: bucket, key: key,
+                      httpStatus: code == "PreconditionFailed" ? 412 : response.status, requestId: document.requestId)
+    }
+
+    static func xmlEscape(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(c)
+            }
+        }
+        return out
     }
 
     /// Creates the bucket (tests; in the configured region). `BucketAlreadyOwnedByYou` counts as success.
@@ -347,7 +488,7 @@ public final class S3ObjectStore: ObjectStore {
                                      lenientQuery: options.keyEncoding == .lenient)
             for header in signed.headers { request.headers.add(name: header.name, value: header.value) }
         }
-        if !body.isEmpty || method == .PUT {
+        if !body.isEmpty || method == .PUT || method == .POST {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         return request

@@ -321,6 +321,7 @@ public final class LocalObjectStore: ObjectStore {
             let written = try withDirectoryLock(key, create: true) { () throws -> ObjectInfo in
                 switch condition {
                 case .none:
+                    Self.advanceModificationTime(of: tmp, past: target)
                     guard rename(tmp, target) == 0 else {
                         throw ObjectStoreFailure(.other, object: target, message: "cannot move the new object in place: \(Self.errnoMessage())")
                     }
@@ -340,6 +341,7 @@ public final class LocalObjectStore: ObjectStore {
                     guard Self.sameETag(current, expected) else {
                         throw PreconditionFailed(object: target, condition: condition, message: "the ETag is now \(current)")
                     }
+                    Self.advanceModificationTime(of: tmp, past: target)
                     guard rename(tmp, target) == 0 else {
                         throw ObjectStoreFailure(.other, object: target, message: "cannot move the new object in place: \(Self.errnoMessage())")
                     }
@@ -356,6 +358,20 @@ public final class LocalObjectStore: ObjectStore {
             unlink(tmp)
             throw error
         }
+    }
+
+    /// Gives the new version a modification time after the one it replaces. File times tick with the kernel's
+    /// coarse clock (milliseconds), and a freed inode number is soon reused: without this, a quick rewrite of the
+    /// same size could get the replaced version's ETag back, and a stale `ifMatch` would wrongly succeed.
+    static func advanceModificationTime(of tmp: String, past target: String) {
+        guard let old = status(target), let new = status(tmp) else { return }
+        let oldNS = Int64(old.st_mtim.tv_sec) * 1_000_000_000 + Int64(old.st_mtim.tv_nsec)
+        let newNS = Int64(new.st_mtim.tv_sec) * 1_000_000_000 + Int64(new.st_mtim.tv_nsec)
+        guard newNS <= oldNS else { return }
+        let next = oldNS + 1
+        var times = [new.st_atim,
+                     timespec(tv_sec: Int(next / 1_000_000_000), tv_nsec: Int(next % 1_000_000_000))]
+        utimensat(AT_FDCWD, tmp, &times, 0)
     }
 
     /// ETags compare without their quotes, as S3 compares them.

@@ -227,8 +227,16 @@ public final class S3ObjectStore: ObjectStore {
         try checkKey(source, operation: "CopyObject")
         try checkKey(destination, operation: "CopyObject")
         let copySource = "/" + SigV4Signer.uriEncode(bucket, encodeSlash: true) + "/" + SigV4Signer.uriEncode(source, encodeSlash: false)
-        let response = try await perform(operation: "CopyObject", method: .PUT, key: destination, errorKey: destination,
+        let response: Response
+        do {
+            response = try await perform(operation: "CopyObject", method: .PUT, key: destination,
                                          headers: [("x-amz-copy-source", copySource)])
+        } catch var error as S3Error where error.code == "NoSuchKey" {
+            // The missing key is the source.
+            error.message = "copy source \(url(of: source)) to \(url(of: destination)): \(error.message)"
+            error.key = source
+            throw error
+        }
         // CopyObject can fail after answering 200: the error is then in the body.
         try throwIfErrorDocument(response, operation: "CopyObject", key: destination)
     }

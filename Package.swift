@@ -31,7 +31,7 @@ let package = Package(
             name: "Parquet",
             dependencies: ["Compression"]
         ),
-        .target(name: "Datasets", dependencies: ["Compression"]),
+        .target(name: "Datasets", dependencies: ["Compression", "Parquet", "Aggregation"]),
         .target(name: "Aggregation"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(
@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CompressionTests", dependencies: ["TestSupport", "Compression"]),
         .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet", "Compression"], exclude: ["Fixtures"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Compression"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Compression", "Parquet", "Aggregation"]),
         .testTarget(name: "AggregationTests", dependencies: ["TestSupport", "Aggregation"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["TestSupport", "ObjectStore"]),
         .testTarget(name: "StateStoresTests", dependencies: ["TestSupport", "StateStores", "Aggregation", "ObjectStore", .product(name: "PostgresNIO", package: "postgres-nio")]),

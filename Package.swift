@@ -32,7 +32,7 @@ let package = Package(
             name: "Parquet",
             dependencies: ["Compression"]
         ),
-        .target(name: "Datasets", dependencies: ["Compression"]),
+        .target(name: "Datasets", dependencies: ["Compression", "Parquet", "Aggregation"]),
         .target(name: "Aggregation"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(
@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CompressionTests", dependencies: ["TestSupport", "Compression"]),
         .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet", "Compression"], exclude: ["Fixtures"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Compression"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Compression", "Parquet", "Aggregation"]),
         .testTarget(name: "AggregationTests", dependencies: ["TestSupport", "Aggregation"]),
         .testTarget(name: "AWSTests", dependencies: ["AWS", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["TestSupport", "AWS", "ObjectStore"]),

@@ -183,4 +183,10 @@ public func rfc3339UTC(_ ms: Int64) -> String {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (month 1...12, day 1...31).
+/// Floor division (rounds toward negative infinity, for either sign of `b`).
+@inline(__always) public func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}
+
 public func civilDayNumber(year: Int64, month: Int64, day: Int64) -> Int64 { Civil.days(year: year, month: month, day: day) }

@@ -14,24 +14,16 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 public struct JobConfig: Sendable {
     public enum SourceFormat: String, Sendable { case parquet, jsonl }
     public enum ErrorPolicy: String, Sendable { case fail, skip }
-    public enum EpochUnit: String, Sendable {
-        case s, ms, us, ns
-        /// Multiply (positive) or divide (negative) to get milliseconds.
-        public func toMillis(_ v: Int64) -> Int64 {
-            switch self {
-            case .s: return v &* 1000
-            case .ms: return v
-            case .us: return v >= 0 ? v / 1000 : (v - 999) / 1000
-            case .ns: return v >= 0 ? v / 1_000_000 : (v - 999_999) / 1_000_000
-            }
-        }
-    }
+    /// What integers in the event-time column count (seconds, ms, µs or ns since the epoch).
+    public typealias EpochUnit = Datasets.EpochUnit
 
     public struct Source: Sendable {
         public var url: String
         public var format: SourceFormat
         public var partitions: String?
         public var filter: PartitionFilter?
+        /// The format's reader, from `FileFormats` by the format's name.
+        public var fileFormat: any FileFormat
     }
 
     public struct EventTime: Sendable {
@@ -239,7 +231,10 @@ private struct NodeReader {
         if let partitions {
             do { filter = try PartitionFilter(partitions) } catch { throw fail(node, "source.partitions", "\(error)") }
         }
-        return .init(url: url, format: fmt, partitions: partitions, filter: filter)
+        guard let fileFormat = FileFormats.named(fmt.rawValue) else {
+            throw fail(node, "source.format", "format '\(fmt.rawValue)' has no reader")
+        }
+        return .init(url: url, format: fmt, partitions: partitions, filter: filter, fileFormat: fileFormat)
     }
 
     mutating func readPipeline(_ node: Node, index: Int) throws -> JobConfig.Pipeline {

@@ -34,12 +34,7 @@ public struct RunPlan: Sendable {
 
     /// Discovers the source objects and compares them with the ledger.
     public static func make(config: JobConfig, store: any StateStore, sources: SourceResolver, mode: RunMode = .run) async throws -> RunPlan {
-        let suffixes: [String]
-        switch config.source.format {
-        case .parquet: suffixes = [".parquet", ".parq"]
-        case .jsonl: suffixes = [".jsonl", ".jsonl.gz", ".json.gz", ".json", ".ndjson", ".ndjson.gz"]
-        }
-        let files = try await sources.discover(config.source.url, suffixes: suffixes, filter: config.source.filter)
+        let files = try await sources.discover(config.source.url, suffixes: config.source.fileFormat.suffixes, filter: config.source.filter)
         let names = config.pipelines.map(\.name)
         let ledger: [String: [LedgerEntry]]
         switch mode {

@@ -168,22 +168,23 @@ public final class Runner: @unchecked Sendable {
     public let options: RunOptions
     let definitions: [PipelineDefinition]
     let calendars: [BucketCalendar]
-    let utc: BucketCalendar
     let deadLetter: DeadLetter?
     let startMillis: Int64
     /// Live boundaries by pipeline index (nil: none), loaded at the start of `run()`.
     var boundaryByPipeline: [Int64?] = []
     /// Opens local files and S3 objects.
     public let sources: SourceResolver
+    /// Turns one source object into row blocks (the job's `source.format`).
+    let format: any FileFormat
 
     public init(config: JobConfig, store: any StateStore, options: RunOptions, sources: SourceResolver = SourceResolver()) throws {
         self.sources = sources
+        format = config.source.fileFormat
         self.config = config
         self.store = store
         self.options = options
         definitions = config.pipelines.map { PipelineDefinition(name: $0.name, monoid: Monoid($0.monoid), timeZone: $0.timeZone) }
         calendars = try config.pipelines.map { try BucketCalendar(timeZone: $0.timeZone) }
-        utc = try BucketCalendar(timeZone: "UTC")
         if config.errors.policy == .skip, let path = config.errors.deadLetter, !options.dryRun {
             deadLetter = try DeadLetter(path: path)
         } else {
@@ -448,13 +449,34 @@ public final class Runner: @unchecked Sendable {
     func process(_ object: PlannedObject, into tables: inout [FoldTable], progress: Progress, seconds started: Date) async throws -> ObjectRecord {
         let active = Set(object.pipelines)
         var counts = ObjectCounts()
-        switch config.source.format {
-        case .parquet:
-            try await foldParquet(object, active: active, tables: &tables, counts: &counts, progress: progress)
-        case .jsonl:
-            let (path, cleanup) = try await sources.localCopy(object.file)
-            defer { cleanup() }
-            try foldJSONLines(object, path: path, active: active, tables: &tables, counts: &counts, progress: progress)
+        let request = RecordRequest(columns: neededColumns(partitions: object.file.partitions), eventTimeColumn: config.eventTime.column,
+                                    eventTimeUnit: config.eventTime.unit, verifyChecksums: options.verifyChecksums)
+        let records: any RecordSource
+        do {
+            records = try await format.open(try await sources.byteSource(object.file), file: object.file, request: request)
+        } catch let missing as MissingColumnError {
+            let field = missing.column == config.eventTime.column ? "event_time.column" : "pipelines"
+            throw ConfigError("\(config.line(field)): \(field): \(missing)")
+        }
+        let prune = prunesBlocks
+        while true {
+            if prune, let statistics = records.nextBlockStatistics(), let skip = skippableBlock(statistics) {
+                // Every row of the block is outside the range (or on the other side of the boundary): not read.
+                counts.rows += statistics.rows
+                if skip == .outsideRange { counts.outsideRange += statistics.rows } else { counts.afterBoundary += statistics.rows }
+                counts.rowGroupsSkipped += 1
+                progress.addRows(statistics.rows)
+                records.skipBlock()
+                continue
+            }
+            guard let block = try await records.nextBlock() else { break }
+            for r in block.rejected {
+                counts.rows += 1
+                try reject(file: object.file.path, position: r.position, reason: r.reason, text: r.text, counts: &counts)
+            }
+            if block.count == 0 { continue }
+            try fold(block, file: object.file.path, active: active, tables: &tables, counts: &counts)
+            progress.addRows(block.count)
         }
         return ObjectRecord(object: ObjectVersion(url: object.file.path, version: object.version), pipelines: object.pipelines,
                             rowsRead: counts.rows, rowsRejected: counts.rejected, rowsAfterBoundary: counts.afterBoundary,
@@ -471,114 +493,6 @@ public final class Runner: @unchecked Sendable {
             if let v = p.value, !names.contains(v) { names.append(v) }
         }
         return names
-    }
-
-    private func foldParquet(_ object: PlannedObject, active: Set<String>, tables: inout [FoldTable], counts: inout ObjectCounts, progress: Progress) async throws {
-        let reader = try await ParquetFileReader.open(try await sources.byteSource(object.file),
-                                                       options: ReadOptions(verifyChecksums: options.verifyChecksums))
-        let partitionKeys = Set(object.file.partitions.map(\.key))
-        var leaves: [(String, Int)] = []
-        for name in neededColumns(partitions: object.file.partitions) {
-            guard let leaf = ParquetBlocks.leaf(name, in: reader.schema) else {
-                if partitionKeys.contains(name) { continue }
-                let field = name == config.eventTime.column ? "event_time.column" : "pipelines"
-                throw ConfigError("\(config.line(field == "event_time.column" ? "event_time.column" : "pipelines")): \(field): column '\(name)' is not in \(object.file.path) (columns: \(reader.schema.columns.map(\.dottedPath).joined(separator: ", ")))")
-            }
-            leaves.append((name, leaf.index))
-        }
-        var firstRow = 0
-        let eventLeaf = leaves.first(where: { $0.0 == config.eventTime.column })?.1
-        for g in reader.metadata.rowGroups.indices {
-            if let eventLeaf, let skip = skippableRowGroup(reader, group: g, leaf: eventLeaf) {
-                // Every row of the group is outside the range (or on the other side of the boundary): not read.
-                let rows = Int(reader.metadata.rowGroups[g].numRows)
-                counts.rows += rows
-                if skip == .outsideRange { counts.outsideRange += rows } else { counts.afterBoundary += rows }
-                counts.rowGroupsSkipped += 1
-                progress.addRows(rows)
-                firstRow += rows
-                continue
-            }
-            let batch = try await reader.readRowGroup(g, columns: leaves.map(\.1))
-            var columns: [String: BlockColumn] = [:]
-            var eventColumn: Column?
-            for (i, (name, _)) in leaves.enumerated() {
-                if name == config.eventTime.column { eventColumn = batch.columns[i] }
-                columns[name] = ParquetBlocks.column(batch.columns[i])
-            }
-            for p in object.file.partitions where columns[p.key] == nil { columns[p.key] = .constant(p.value) }
-            let n = batch.rowCount
-            var millis: [Int64]
-            var valid: [Bool]?
-            var errors: [Int: String] = [:]
-            if let eventColumn {
-                (millis, valid, errors) = ParquetBlocks.eventTimes(eventColumn, unit: config.eventTime.unit, calendar: utc)
-                if let v = valid {
-                    for i in 0..<n where !v[i] && errors[i] == nil { errors[i] = "no event time (\(config.eventTime.column) is null)" }
-                }
-            } else {
-                // The event time is a partition value (e.g. dt=2026-05-08).
-                guard let text = object.file.partitions.first(where: { $0.key == config.eventTime.column })?.value,
-                      let t = try? utc.parseTime(text) else {
-                    throw RowError(file: object.file.path, position: "row \(firstRow)", reason: "no event time column '\(config.eventTime.column)'")
-                }
-                millis = [Int64](repeating: t, count: n)
-            }
-            let block = RowBlock(count: n, firstRow: firstRow, lineNumbers: nil, eventMillis: millis, eventValid: valid,
-                                 eventErrors: errors, columns: columns)
-            try fold(block, file: object.file.path, active: active, tables: &tables, counts: &counts)
-            progress.addRows(n)
-            firstRow += n
-        }
-    }
-
-    private func foldJSONLines(_ object: PlannedObject, path: String, active: Set<String>, tables: inout [FoldTable], counts: inout ObjectCounts, progress: Progress) throws {
-        let fields = neededColumns(partitions: object.file.partitions)
-        var reader = try JSONLinesReader(path: path, fields: fields)
-        while let jb = try reader.next() {
-            for r in jb.rejected {
-                counts.rows += 1
-                try reject(file: object.file.path, position: "line \(r.lineNumber)", reason: r.reason, text: r.text, counts: &counts)
-            }
-            let n = jb.lineNumbers.count
-            if n == 0 { continue }
-            var columns: [String: BlockColumn] = [:]
-            for (i, name) in fields.enumerated() {
-                columns[name] = .scalars(jb.columns[i].map { s -> ScalarValue? in
-                    switch s {
-                    case .null: return nil
-                    case .bool(let b): return .bool(b)
-                    case .int(let v): return .int(v)
-                    case .double(let d): return .double(d)
-                    case .string(let t): return .string(t)
-                    case .other(let t): return .string(t)
-                    }
-                })
-            }
-            for p in object.file.partitions where columns[p.key] == nil { columns[p.key] = .constant(p.value) }
-            var millis = [Int64](repeating: 0, count: n)
-            var valid = [Bool](repeating: true, count: n)
-            var errors: [Int: String] = [:]
-            let timeColumn = jb.columns[0]
-            for i in 0..<n {
-                switch timeColumn[i] {
-                case .int(let v): millis[i] = config.eventTime.unit.toMillis(v)
-                case .double(let d): millis[i] = config.eventTime.unit.toMillis(Int64(d))
-                case .string(let t):
-                    if let v = try? utc.parseTime(t) { millis[i] = v } else {
-                        valid[i] = false
-                        errors[i] = "event time '\(t)' is not an RFC 3339 time"
-                    }
-                default:
-                    valid[i] = false
-                    errors[i] = "no event time (\(config.eventTime.column) is missing or null)"
-                }
-            }
-            let block = RowBlock(count: n, firstRow: 0, lineNumbers: jb.lineNumbers, eventMillis: millis, eventValid: valid,
-                                 eventErrors: errors, columns: columns)
-            try fold(block, file: object.file.path, active: active, tables: &tables, counts: &counts)
-            progress.addRows(n)
-        }
     }
 
     /// Sends a bad row to the dead letter (skip) or stops (fail).

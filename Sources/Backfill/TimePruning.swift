@@ -1,6 +1,5 @@
 import Aggregation
 import Datasets
-import Parquet
 
 /// Which objects and row groups a replace (or verify, or a run with a live boundary) can leave unread.
 ///
@@ -8,7 +7,7 @@ import Parquet
 /// `dt=`, `date=`, `ds=`, `day=`, `event_date=` (`2026-05-08` or `20260508`, optionally refined by `hour=`) — give an
 /// object's event-time span. Writers partition by the event date in their own time zone, and late rows land in the
 /// next partition, so the span is widened by `TimePruning.pathSlack` (one day) on each side before it is compared.
-/// Row groups: min/max statistics of an integer, date or timestamp event-time column with no nulls.
+/// Blocks (Parquet row groups): the event-time statistics the format gives (`RecordSource.nextBlockStatistics`).
 public enum TimePruning {
     /// How far an object's rows may lie outside the span its partition path names.
     public static let pathSlack: Int64 = 86_400_000
@@ -77,68 +76,28 @@ public enum TimePruning {
     static func civilDays(_ year: Int, _ month: Int, _ day: Int) -> Int64 {
         civilDayNumber(year: Int64(year), month: Int64(month), day: Int64(day))
     }
-
-    /// The [min, max] event time (epoch ms) of a row group's event-time column from its statistics, when they can be
-    /// trusted for that: an INT32/INT64 column (integer with the configured unit, DATE, or TIMESTAMP) with exact
-    /// min/max and a null count of 0 (rows without an event time must be read to be rejected).
-    public static func rowGroupSpan(_ reader: ParquetFileReader, group: Int, leaf: Int, unit: JobConfig.EpochUnit) -> (min: Int64, max: Int64)? {
-        let groups = reader.metadata.rowGroups
-        guard group < groups.count, leaf < groups[group].columns.count, leaf < reader.schema.columns.count,
-              let meta = groups[group].columns[leaf].metaData, let stats = meta.statistics, stats.nullCount == 0 else { return nil }
-        let descriptor = reader.schema.columns[leaf]
-        // min_value/max_value (the current fields) order by the logical type; the legacy min/max are signed for ints.
-        guard let lo = stats.minValue ?? stats.min, let hi = stats.maxValue ?? stats.max else { return nil }
-        func decode(_ bytes: [UInt8]) -> Int64? {
-            switch descriptor.physicalType {
-            case .int64:
-                guard bytes.count == 8 else { return nil }
-                var v: UInt64 = 0
-                for (i, byte) in bytes.enumerated() { v |= UInt64(byte) << (8 * UInt64(i)) }
-                return Int64(bitPattern: v)
-            case .int32:
-                guard bytes.count == 4 else { return nil }
-                var v: UInt32 = 0
-                for (i, byte) in bytes.enumerated() { v |= UInt32(byte) << (8 * UInt32(i)) }
-                return Int64(Int32(bitPattern: v))
-            default:
-                return nil
-            }
-        }
-        guard let a = decode(lo), let b = decode(hi), a <= b else { return nil }
-        func millis(_ v: Int64) -> Int64? {
-            switch ValueKind(descriptor) {
-            case .timestamp(let u, _):
-                switch u {
-                case .millis: return v
-                case .micros: return floorDiv(v, 1000)
-                case .nanos: return floorDiv(v, 1_000_000)
-                }
-            case .date: return v &* 86_400_000
-            case .signed: return unit.toMillis(v)
-            default: return nil
-            }
-        }
-        guard let x = millis(a), let y = millis(b) else { return nil }
-        return (x, y)
-    }
 }
 
-enum RowGroupSkip { case outsideRange, otherSideOfBoundary }
+enum BlockSkip { case outsideRange, otherSideOfBoundary }
 
 extension Runner {
-    /// Why a row group need not be read (its statistics put every row outside the range, or on the other side of
-    /// the live boundary of every pipeline), or nil.
-    func skippableRowGroup(_ reader: ParquetFileReader, group: Int, leaf: Int) -> RowGroupSkip? {
+    /// True when a block's statistics may let it be skipped (a replace or verify range, or a boundary for every pipeline).
+    var prunesBlocks: Bool {
+        options.mode.segmentRange != nil || (!boundaryByPipeline.isEmpty && boundaryByPipeline.allSatisfy { $0 != nil })
+    }
+
+    /// Why a block need not be read (its event-time statistics put every row outside the range, or on the other side
+    /// of the live boundary of every pipeline), or nil.
+    func skippableBlock(_ span: BlockStatistics) -> BlockSkip? {
         let range = options.mode.segmentRange
         let bounds = boundaryByPipeline.compactMap { $0 }
         let allBounded = !bounds.isEmpty && bounds.count == boundaryByPipeline.count
         guard range != nil || allBounded else { return nil }
-        guard let span = TimePruning.rowGroupSpan(reader, group: group, leaf: leaf, unit: config.eventTime.unit) else { return nil }
-        if let range, span.max < range.from || span.min >= range.to { return .outsideRange }
+        if let range, span.eventTimeMax < range.from || span.eventTimeMin >= range.to { return .outsideRange }
         if allBounded {
             if options.mode.isLive {
-                if span.max < bounds.min()! { return .otherSideOfBoundary }
-            } else if span.min >= bounds.max()! {
+                if span.eventTimeMax < bounds.min()! { return .otherSideOfBoundary }
+            } else if span.eventTimeMin >= bounds.max()! {
                 return .otherSideOfBoundary
             }
         }

@@ -2,6 +2,7 @@
 // from plain or gzip-compressed files, in bounded memory.
 
 import Compression
+import Parquet
 
 #if canImport(Glibc)
 import Glibc
@@ -73,7 +74,9 @@ public struct JSONBlock: Sendable {
 ///
 /// - The file may be plain or gzip-compressed (detected from the magic bytes
 ///   `1f 8b`, whatever its name), including concatenated gzip members. It is
-///   read in 256 KiB chunks; memory stays bounded by the longest line.
+///   read sequentially through a `ByteSource` (a local file, or ranged GETs of
+///   an S3 object) in chunks of `readChunk` bytes, decompressed as a stream;
+///   memory stays bounded by a chunk plus the longest line, never the object.
 /// - `fields` are top-level keys or dotted paths into nested objects (`a.b`
 ///   is key `b` of the object under key `a`; a dot always means nesting). A
 ///   field whose value is an object or array yields `.other` with its raw JSON
@@ -116,12 +119,15 @@ public struct JSONLinesReader: Sendable {
     /// Compressed bytes read from the file so far (equal to `bytesRead` for a plain file).
     public var fileBytesRead: Int64 { filePosition }
 
-    static let readChunk = 256 << 10
+    /// Bytes read from the source at a time.
+    public let readChunk: Int
+    /// The chunk size for local files.
+    public static let localReadChunk = 256 << 10
 
     /// The size of the line buffer (for tests of bounded memory).
     var bufferCapacity: Int { buffer.count }
 
-    private let file: OpenFile
+    private let source: any ByteSource
     private let matcher: FieldMatcher
     private var filePosition: Int64 = 0
     private var fileDone = false
@@ -130,7 +136,6 @@ public struct JSONLinesReader: Sendable {
     private var inflater: GzipInflater?
     private var compressed: [UInt8] = []
     private var compressedStart = 0
-    private var compressedEnd = 0
     private var buffer: [UInt8] = []
     /// Start of the current (first unprocessed) line in `buffer`.
     private var start = 0
@@ -152,28 +157,49 @@ public struct JSONLinesReader: Sendable {
 
     /// Opens `path`, rejecting lines longer than `maxLineBytes` bytes.
     public init(path: String, fields: [String], blockRows: Int = 8192, maxLineBytes: Int) throws {
-        guard blockRows > 0 else { throw DatasetError("\(path): blockRows must be positive, got \(blockRows)") }
-        guard maxLineBytes > 0 else { throw DatasetError("\(path): maxLineBytes must be positive") }
-        self.path = path
+        try Self.check(path, blockRows: blockRows, maxLineBytes: maxLineBytes, readChunk: Self.localReadChunk)
+        let file: LocalFileSource
+        let magic: [UInt8]
+        do {
+            file = try LocalFileSource(path: path)
+            magic = try file.readSync(offset: 0, length: Int(min(2, file.size)))
+        } catch {
+            throw DatasetError("\(error)")
+        }
+        self.init(source: file, magic: magic, fields: fields, blockRows: blockRows, maxLineBytes: maxLineBytes,
+                  readChunk: Self.localReadChunk)
+    }
+
+    /// Reads the object `source` reads (named by `source.name` in errors), `readChunk` bytes at a time.
+    public init(source: any ByteSource, fields: [String], blockRows: Int = 8192, maxLineBytes: Int = 16 << 20,
+                readChunk: Int = 4 << 20) async throws {
+        try Self.check(source.name, blockRows: blockRows, maxLineBytes: maxLineBytes, readChunk: readChunk)
+        let magic: [UInt8]
+        do { magic = try await source.read(offset: 0, length: Int(min(2, source.size))) } catch { throw DatasetError("\(error)") }
+        self.init(source: source, magic: magic, fields: fields, blockRows: blockRows, maxLineBytes: maxLineBytes, readChunk: readChunk)
+    }
+
+    private static func check(_ name: String, blockRows: Int, maxLineBytes: Int, readChunk: Int) throws {
+        guard blockRows > 0 else { throw DatasetError("\(name): blockRows must be positive, got \(blockRows)") }
+        guard maxLineBytes > 0 else { throw DatasetError("\(name): maxLineBytes must be positive") }
+        guard readChunk > 0 else { throw DatasetError("\(name): readChunk must be positive") }
+    }
+
+    private init(source: any ByteSource, magic: [UInt8], fields: [String], blockRows: Int, maxLineBytes: Int, readChunk: Int) {
+        self.path = source.name
+        self.source = source
         self.fields = fields
         self.blockRows = blockRows
         self.maxLineBytes = maxLineBytes
-        let file = try OpenFile(path)
-        self.file = file
+        self.readChunk = readChunk
         matcher = FieldMatcher(fields)
-        var magic: (UInt8, UInt8) = (0, 0)
-        let n = try withUnsafeMutableBytes(of: &magic) { try file.read(into: $0, at: 0, path: path) }
-        isGzip = n == 2 && magic.0 == 0x1f && magic.1 == 0x8b
-        if isGzip {
-            do { inflater = try GzipInflater() } catch { throw DatasetError("\(path): \(error)") }
-            compressed = [UInt8](repeating: 0, count: Self.readChunk)
-        }
-        buffer = [UInt8](repeating: 0, count: min(1 << 20, maxLineBytes + Self.readChunk + 1))
+        isGzip = magic.count == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+        buffer = [UInt8](repeating: 0, count: min(1 << 20, maxLineBytes + readChunk + 1))
     }
 
     /// The next block of rows, or nil at the end of the file. A block may hold
     /// no rows but some rejected lines.
-    public mutating func next() throws -> JSONBlock? {
+    public mutating func next() async throws -> JSONBlock? {
         if finished { return nil }
         var block = BlockBuilder(slots: matcher.slotCount, reserve: min(blockRows, 1 << 16))
         var buf = buffer
@@ -231,15 +257,15 @@ public struct JSONLinesReader: Sendable {
                 start = end
                 scanFrom = end
             }
-            try refill(&buf)
+            try await refill(&buf)
         }
         if finished && block.rowCount == 0 && block.rejected.isEmpty { return nil }
         return block.build(fieldSlots: matcher.fieldSlots)
     }
 
     /// Reads every remaining block, calling `body` for each.
-    public mutating func forEachBlock(_ body: (JSONBlock) throws -> Void) throws {
-        while let block = try next() { try body(block) }
+    public mutating func forEachBlock(_ body: (JSONBlock) throws -> Void) async throws {
+        while let block = try await next() { try body(block) }
     }
 
     // MARK: Lines
@@ -290,8 +316,8 @@ public struct JSONLinesReader: Sendable {
     // MARK: Input
 
     /// Appends more decompressed data to `buf[end...]`, or sets `sourceDone`.
-    private mutating func refill(_ buf: inout [UInt8]) throws {
-        let minFree = Self.readChunk
+    private mutating func refill(_ buf: inout [UInt8]) async throws {
+        let minFree = readChunk
         if buf.count - end < minFree {
             if start > 0 {
                 let keep = end - start
@@ -312,27 +338,30 @@ public struct JSONLinesReader: Sendable {
             }
         }
         if !isGzip {
-            let n = try buf.withUnsafeMutableBytes { b in
-                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: b[end...]), at: filePosition, path: path)
+            let chunk = try await readNext(max: buf.count - end)
+            if chunk.isEmpty { sourceDone = true; return }
+            buf.withUnsafeMutableBufferPointer { b in
+                chunk.withUnsafeBufferPointer { c in
+                    _ = memcpy(b.baseAddress! + end, c.baseAddress!, c.count)
+                }
             }
-            if n == 0 { sourceDone = true } else { end += n; filePosition += Int64(n) }
+            end += chunk.count
             return
         }
+        if inflater == nil {
+            do { inflater = try GzipInflater() } catch { throw DatasetError("\(path): \(error)") }
+        }
         while true {
-            if compressedStart == compressedEnd && !fileDone {
-                let n = try compressed.withUnsafeMutableBytes { b in
-                    try file.read(into: b, at: filePosition, path: path)
-                }
+            if compressedStart == compressed.count && !fileDone {
+                compressed = try await readNext(max: readChunk)
                 compressedStart = 0
-                compressedEnd = n
-                filePosition += Int64(n)
-                if n == 0 { fileDone = true }
+                if compressed.isEmpty { fileDone = true }
             }
             let (consumed, produced): (Int, Int)
             do {
                 (consumed, produced) = try compressed.withUnsafeBytes { input in
                     try buf.withUnsafeMutableBytes { output in
-                        try inflater!.inflate(UnsafeRawBufferPointer(rebasing: input[compressedStart..<compressedEnd]),
+                        try inflater!.inflate(UnsafeRawBufferPointer(rebasing: input[compressedStart...]),
                                               into: UnsafeMutableRawBufferPointer(rebasing: output[end...]))
                     }
                 }
@@ -342,51 +371,32 @@ public struct JSONLinesReader: Sendable {
             compressedStart += consumed
             end += produced
             if produced > 0 { return }
-            if fileDone && compressedStart == compressedEnd {
+            if fileDone && compressedStart == compressed.count {
                 do { try inflater!.finish() } catch { throw DatasetError("\(path): \(error)") }
                 sourceDone = true
                 return
             }
-            if consumed == 0 && compressedStart < compressedEnd {
+            if consumed == 0 && compressedStart < compressed.count {
                 throw DatasetError("\(path): gzip decompression made no progress at compressed byte offset "
                     + "\(inflater!.totalIn)")
             }
         }
     }
-}
 
-/// Owns a file descriptor.
-private final class OpenFile: Sendable {
-    let fd: Int32
-
-    init(_ path: String) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw DatasetError("\(path): cannot open (\(String(cString: strerror(errno))))") }
-        var info = stat()
-        if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
-            throw DatasetError("\(path): is a directory")
+    /// The next at most `max` (and at most `readChunk`) bytes of the object; empty at its end.
+    private mutating func readNext(max: Int) async throws -> [UInt8] {
+        let n = Int(min(Int64(Swift.min(max, readChunk)), source.size - filePosition))
+        guard n > 0 else { return [] }
+        let bytes: [UInt8]
+        do { bytes = try await source.read(offset: filePosition, length: n) } catch let error as DatasetError { throw error } catch {
+            throw DatasetError("\(error)")
         }
-        self.fd = fd
-    }
-
-    /// Reads up to `buffer.count` bytes at `offset`; fewer only at the end of the file.
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64, path: String) throws -> Int {
-        var total = 0
-        while total < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + total, buffer.count - total, off_t(offset + Int64(total)))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw DatasetError(
-                    "\(path): read failed at byte \(offset + Int64(total)) (\(String(cString: strerror(errno))))")
-            }
-            if n == 0 { break }
-            total += n
+        guard bytes.count == n else {
+            throw DatasetError("\(path): asked for \(n) bytes at byte \(filePosition), got \(bytes.count)")
         }
-        return total
+        filePosition += Int64(n)
+        return bytes
     }
-
-    deinit { close(fd) }
 }
 
 /// Collects one block's rows by slot (distinct field path).

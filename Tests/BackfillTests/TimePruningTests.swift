@@ -38,16 +38,20 @@ import Testing
         let file = try #require(FileManager.default.enumerator(atPath: Paths.pageViews.appendingPathComponent("parquet/year=2026/month=5/day=9/hour=7").path)?
             .compactMap { $0 as? String }.first { $0.hasSuffix(".parquet") })
         let path = Paths.pageViews.appendingPathComponent("parquet/year=2026/month=5/day=9/hour=7/" + file).path
-        let reader = try await ParquetFileReader.open(try LocalFileSource(path: path))
-        let leaf = try #require(reader.schema.columns.first { $0.dottedPath == "occurred_at_unix_ms" }).index
-        let span = try #require(TimePruning.rowGroupSpan(reader, group: 0, leaf: leaf, unit: .ms))
+        let source = try LocalFileSource(path: path)
+        let datasetFile = DatasetFile(path: path, relativePath: "", size: source.size, modificationTime: 0, partitions: [])
+        func statistics(_ column: String, _ unit: EpochUnit) async throws -> BlockStatistics? {
+            let records = try await ParquetFormat().open(source, file: datasetFile, request: RecordRequest(columns: [column], eventTimeColumn: column, eventTimeUnit: unit))
+            return records.nextBlockStatistics()
+        }
+        let span = try #require(try await statistics("occurred_at_unix_ms", .ms))
         let hour7: Int64 = 1_778_284_800_000 + 7 * 3_600_000
-        #expect(span.min >= hour7 && span.max < hour7 + 3_600_000 && span.min <= span.max)
+        #expect(span.eventTimeMin >= hour7 && span.eventTimeMax < hour7 + 3_600_000 && span.eventTimeMin <= span.eventTimeMax)
+        #expect(span.rows > 0)
         // Seconds as the configured unit scale the same statistics.
-        let seconds = try #require(TimePruning.rowGroupSpan(reader, group: 0, leaf: leaf, unit: .s))
-        #expect(seconds.min == span.min * 1000)
-        // A string column has no usable span.
-        let key = try #require(reader.schema.columns.first { $0.dottedPath == "entity_id" }).index
-        #expect(TimePruning.rowGroupSpan(reader, group: 0, leaf: key, unit: .ms) == nil)
+        let seconds = try #require(try await statistics("occurred_at_unix_ms", .s))
+        #expect(seconds.eventTimeMin == span.eventTimeMin * 1000)
+        // A string column has no usable span; JSON Lines has no statistics at all.
+        #expect(try await statistics("entity_id", .ms) == nil)
     }
 }

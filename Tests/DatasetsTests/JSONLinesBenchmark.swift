@@ -11,14 +11,14 @@ import Testing
 @Suite struct JSONLinesBenchmark {
     private static var enabled: Bool { ProcessInfo.processInfo.environment["JSONL_BENCH"] != nil }
 
-    private func read(_ paths: [String], fields: [String]) throws -> (rows: Int, bytes: Int64, seconds: Double) {
+    private func read(_ paths: [String], fields: [String]) async throws -> (rows: Int, bytes: Int64, seconds: Double) {
         let start = Date()
         var rows = 0
         var bytes: Int64 = 0
         var checksum: Int64 = 0
         for path in paths {
             var reader = try JSONLinesReader(path: path, fields: fields)
-            while let block = try reader.next() {
+            while let block = try await reader.next() {
                 rows += block.count
                 for case .int(let n) in block.columns[block.columns.count - 1] { checksum &+= n }
             }
@@ -33,15 +33,15 @@ import Testing
                      Double(r.bytes) / 1e6, r.seconds, Double(r.rows) / r.seconds, Double(r.bytes) / 1e6 / r.seconds))
     }
 
-    @Test(.enabled(if: enabled, "a benchmark: set JSONL_BENCH=1 to run it")) func jsonLinesThroughput() throws {
+    @Test(.enabled(if: enabled, "a benchmark: set JSONL_BENCH=1 to run it")) func jsonLinesThroughput() async throws {
         // The real dataset, read several times over.
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         let root = url.deletingLastPathComponent().appendingPathComponent("shared/datasets/page_views/jsonl").path
         let files = try LocalDataset.discover(root, suffixes: [".jsonl.gz"], filter: nil).map(\.path)
-        _ = try read(files, fields: ["entity_id", "count"])  // warm the page cache
+        _ = try await read(files, fields: ["entity_id", "count"])  // warm the page cache
         let passes = 20
-        report("page_views jsonl.gz x\(passes)", try read(Array(repeating: files, count: passes).flatMap { $0 },
+        report("page_views jsonl.gz x\(passes)", try await read(Array(repeating: files, count: passes).flatMap { $0 },
                                                           fields: ["entity_id", "count"]))
 
         // A larger synthetic file shaped like page_views.
@@ -58,10 +58,10 @@ import Testing
         }
         let plain = try dir.write("bench.jsonl", text)
         let gz = try dir.write("bench.jsonl.gz", try gzip(text))
-        report("synthetic plain, 2 fields", try read([plain], fields: ["entity_id", "count"]))
-        report("synthetic gzip, 2 fields", try read([gz], fields: ["entity_id", "count"]))
+        report("synthetic plain, 2 fields", try await read([plain], fields: ["entity_id", "count"]))
+        report("synthetic gzip, 2 fields", try await read([gz], fields: ["entity_id", "count"]))
         report("synthetic plain, all 7 fields",
-               try read([plain], fields: ["entity_id", "occurred_at", "year", "month", "day", "hour", "count"]))
+               try await read([plain], fields: ["entity_id", "occurred_at", "year", "month", "day", "hour", "count"]))
         // zlib alone, for comparison.
         let compressed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: gz)))
         let start = Date()

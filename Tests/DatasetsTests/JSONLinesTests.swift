@@ -4,7 +4,7 @@ import Testing
 
 /// Reads every block of a file.
 private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, maxLineBytes: Int = 16 << 20)
-    throws -> (rows: [[JSONScalar]], lines: [Int], offsets: [Int64], rejected: [RejectedLine], blocks: Int)
+    async throws -> (rows: [[JSONScalar]], lines: [Int], offsets: [Int64], rejected: [RejectedLine], blocks: Int)
 {
     var reader = try JSONLinesReader(path: path, fields: fields, blockRows: blockRows, maxLineBytes: maxLineBytes)
     var rows: [[JSONScalar]] = []
@@ -12,7 +12,7 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
     var offsets: [Int64] = []
     var rejected: [RejectedLine] = []
     var blocks = 0
-    while let block = try reader.next() {
+    while let block = try await reader.next() {
         blocks += 1
         #expect(block.columns.count == fields.count)
         for column in block.columns { #expect(column.count == block.count) }
@@ -22,12 +22,12 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         offsets += block.byteOffsets
         rejected += block.rejected
     }
-    #expect(try reader.next() == nil)
+    #expect(try await reader.next() == nil)
     return (rows, lines, offsets, rejected, blocks)
 }
 
 @Suite struct JSONLinesTests {
-    @Test func everyScalarType() throws {
+    @Test func everyScalarType() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         let line = #"""
@@ -39,7 +39,7 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         let path = try dir.write("t.jsonl", line + "\n")
         let fields = ["n", "t", "f", "i", "neg", "zero", "max", "min", "over", "d", "e", "E", "frac0", "tiny", "long",
                       "s", "o", "a", "empty", "ea", "absent"]
-        let result = try readAll(path, fields)
+        let result = try await readAll(path, fields)
         #expect(result.rejected == [])
         let row = try #require(result.rows.first)
         let expected: [JSONScalar] = [
@@ -53,13 +53,13 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         #expect(result.offsets == [0])
     }
 
-    @Test func numbersRoundCorrectly() throws {
+    @Test func numbersRoundCorrectly() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         let values = ["0.1", "0.3", "123.456", "-1e-7", "1.7976931348623157e308", "2.2250738585072014e-308",
                       "12345678901234567890", "0.000001234", "1E22", "1e23", "9007199254740993", "4.35"]
         let text = values.map { #"{"v": \#($0)}"# }.joined(separator: "\n")
-        let result = try readAll(try dir.write("n.jsonl", text), ["v"])
+        let result = try await readAll(try dir.write("n.jsonl", text), ["v"])
         #expect(result.rejected == [])
         for (row, literal) in zip(result.rows, values) {
             if case .int(let i) = row[0] {
@@ -72,7 +72,7 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         #expect(result.rows[6] == [.double(12345678901234567890.0)])
     }
 
-    @Test func nestedDottedFields() throws {
+    @Test func nestedDottedFields() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         let text = """
@@ -82,7 +82,7 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
             {"top": 6, "a": {"d": null, "b": {"c": -1.5, "c": 2}}}
             """
         let path = try dir.write("nested.jsonl", text)
-        let result = try readAll(path, ["a.b.c", "a.d", "a.b", "top", "a.d.e", "a", "top"])
+        let result = try await readAll(path, ["a.b.c", "a.d", "a.b", "top", "a.d.e", "a", "top"])
         #expect(result.rejected == [])
         #expect(result.rows.count == 4)
         #expect(result.rows[0] == [.int(1), .string("x"), .other(#"{"c": 1}"#), .int(5), .null,
@@ -96,7 +96,7 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
                                    .other(#"{"d": null, "b": {"c": -1.5, "c": 2}}"#), .int(6)])
     }
 
-    @Test func stringEscapesAndUnicode() throws {
+    @Test func stringEscapesAndUnicode() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         let lines = [
@@ -108,7 +108,7 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
             #"{"\u0073": "escaped key"}"#,
             #"{"s": "\u0000nul"}"#,
         ]
-        let result = try readAll(try dir.write("u.jsonl", lines.joined(separator: "\n") + "\n"), ["s"])
+        let result = try await readAll(try dir.write("u.jsonl", lines.joined(separator: "\n") + "\n"), ["s"])
         #expect(result.rejected == [])
         #expect(result.rows.map { $0[0] } == [
             .string("café é"), .string("😀 grin"), .string("q\" b\\ s/ \u{8}\u{C}\n\r\t"),
@@ -117,7 +117,7 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         ])
     }
 
-    @Test func malformedLinesAreRejectedWithPositions() throws {
+    @Test func malformedLinesAreRejectedWithPositions() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         var bytes: [UInt8] = []
@@ -150,7 +150,7 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         add(Array(String(repeating: "[", count: 600).utf8))  // 21: too deep before anything else? no: not an object
         add(Array(("{\"a\": " + String(repeating: "[", count: 600)).utf8))  // 22
         let path = try dir.write("bad.jsonl", bytes)
-        let result = try readAll(path, ["a"])
+        let result = try await readAll(path, ["a"])
         #expect(result.rows == [[.int(1)], [.int(2)]])
         #expect(result.lines == [1, 19])
         #expect(result.offsets == [offsets[0], offsets[18]])
@@ -185,58 +185,58 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         #expect(result.rejected.first?.text == #"{"a": x}"#)
     }
 
-    @Test func blankLinesCRLFAndNoFinalNewline() throws {
+    @Test func blankLinesCRLFAndNoFinalNewline() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         let text = "\u{FEFF}{\"a\": 1}\r\n\r\n   \r\n\t\n{\"a\": 2}\r\n\n{\"a\": \"x\"} \r\n{\"a\": 3}"
         let path = try dir.write("crlf.jsonl", text)
-        let result = try readAll(path, ["a"])
+        let result = try await readAll(path, ["a"])
         #expect(result.rejected == [])
         #expect(result.rows == [[.int(1)], [.int(2)], [.string("x")], [.int(3)]])
         #expect(result.lines == [1, 5, 7, 8])
         let utf8 = Array(text.utf8)
         #expect(result.offsets.map { utf8[Int($0)] } == [0xEF, UInt8(ascii: "{"), UInt8(ascii: "{"), UInt8(ascii: "{")])
         // A final line that is blank, or an empty file.
-        #expect(try readAll(try dir.write("empty.jsonl", ""), ["a"]).blocks == 0)
-        #expect(try readAll(try dir.write("blank.jsonl", "\n\n  "), ["a"]).blocks == 0)
-        let last = try readAll(try dir.write("bad-last.jsonl", "{\"a\": 1}\n{\"a\""), ["a"])
+        #expect(try await readAll(try dir.write("empty.jsonl", ""), ["a"]).blocks == 0)
+        #expect(try await readAll(try dir.write("blank.jsonl", "\n\n  "), ["a"]).blocks == 0)
+        let last = try await readAll(try dir.write("bad-last.jsonl", "{\"a\": 1}\n{\"a\""), ["a"])
         #expect(last.rejected.map(\.lineNumber) == [2])
         #expect(last.rejected.first?.reason == "unexpected end of line at byte 5 (expected ':' after a key)")
     }
 
-    @Test func blocksSplitRowsAndKeepLineNumbers() throws {
+    @Test func blocksSplitRowsAndKeepLineNumbers() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         var text = ""
         for i in 1...25 { text += i % 10 == 0 ? "oops\n" : "{\"i\": \(i)}\n" }
-        let result = try readAll(try dir.write("blocks.jsonl", text), ["i"], blockRows: 4)
+        let result = try await readAll(try dir.write("blocks.jsonl", text), ["i"], blockRows: 4)
         #expect(result.rows.count == 23)
         #expect(result.rejected.map(\.lineNumber) == [10, 20])
         #expect(result.blocks == 6)
         #expect(result.lines == Array(1...25).filter { $0 % 10 != 0 })
         #expect(result.rows.map { $0[0] } == result.lines.map { .int(Int64($0)) })
         // A block that ends because it holds blockRows rejected lines.
-        let bad = try readAll(try dir.write("bad.jsonl", String(repeating: "x\n", count: 5) + "{}\n"), ["i"],
+        let bad = try await readAll(try dir.write("bad.jsonl", String(repeating: "x\n", count: 5) + "{}\n"), ["i"],
                               blockRows: 2)
         #expect(bad.rejected.count == 5)
         #expect(bad.rows == [[.null]])
     }
 
-    @Test func longLines() throws {
+    @Test func longLines() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         // Longer than the initial buffer: the buffer grows.
         let big = String(repeating: "abcdefgh", count: 400_000)  // 3.2 MB
         let text = "{\"a\": 1}\n{\"s\": \"\(big)\", \"a\": 2}\n{\"a\": 3}\n"
         let plain = try dir.write("long.jsonl", text)
-        let result = try readAll(plain, ["a", "s"])
+        let result = try await readAll(plain, ["a", "s"])
         #expect(result.rejected == [])
         #expect(result.rows.count == 3)
         #expect(result.rows[1] == [.int(2), .string(big)])
         #expect(result.rows[2] == [.int(3), .null])
         #expect(result.offsets[2] == Int64(text.utf8.count - 9))
         // Over the limit: rejected without buffering the line, the rest goes on.
-        let limited = try readAll(plain, ["a"], maxLineBytes: 100_000)
+        let limited = try await readAll(plain, ["a"], maxLineBytes: 100_000)
         #expect(limited.rows == [[.int(1)], [.int(3)]])
         #expect(limited.lines == [1, 3])
         #expect(limited.rejected.count == 1)
@@ -248,25 +248,25 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         #expect(rejected.text.hasPrefix("{\"s\": \"abcdefgh"))
         // The same through gzip, and a limit just below a line found whole in the buffer.
         let gz = try dir.write("long.jsonl.gz", try gzip(text))
-        #expect(try readAll(gz, ["a"], maxLineBytes: 100_000).rejected.map(\.lineNumber) == [2])
-        let short = try readAll(try dir.write("short.jsonl", "{\"a\": 1}\n{\"a\": 22}\n"), ["a"], maxLineBytes: 8)
+        #expect(try await readAll(gz, ["a"], maxLineBytes: 100_000).rejected.map(\.lineNumber) == [2])
+        let short = try await readAll(try dir.write("short.jsonl", "{\"a\": 1}\n{\"a\": 22}\n"), ["a"], maxLineBytes: 8)
         #expect(short.rows == [[.int(1)]])
         #expect(short.rejected.map(\.lineNumber) == [2])
         // A long rejected line's text is cut at a character boundary.
         let accents = "{\"a\": x" + String(repeating: "é", count: 1000) + "}"
-        let cut = try readAll(try dir.write("accents.jsonl", accents), ["a"])
+        let cut = try await readAll(try dir.write("accents.jsonl", accents), ["a"])
         #expect(cut.rejected.first?.text.utf8.count == 999)
         #expect(cut.rejected.first?.text.hasSuffix("é") == true)
     }
 
-    @Test func gzipDetectedByMagicBytes() throws {
+    @Test func gzipDetectedByMagicBytes() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         var text = ""
         for i in 0..<20_000 { text += "{\"id\": \"k\(i % 97)\", \"n\": \(i), \"pad\": \"\(String(repeating: "z", count: i % 50))\"}\n" }
-        let plain = try readAll(try dir.write("p.jsonl", text), ["id", "n"])
-        let gz = try readAll(try dir.write("p.jsonl.gz", try gzip(text)), ["id", "n"])
-        let misnamed = try readAll(try dir.write("misnamed.jsonl", try gzip(text)), ["id", "n"])
+        let plain = try await readAll(try dir.write("p.jsonl", text), ["id", "n"])
+        let gz = try await readAll(try dir.write("p.jsonl.gz", try gzip(text)), ["id", "n"])
+        let misnamed = try await readAll(try dir.write("misnamed.jsonl", try gzip(text)), ["id", "n"])
         #expect(plain.rows.count == 20_000)
         #expect(gz.rows == plain.rows)
         #expect(gz.offsets == plain.offsets)
@@ -274,24 +274,24 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         #expect(try JSONLinesReader(path: dir.path + "/misnamed.jsonl", fields: []).isGzip)
         #expect(try !JSONLinesReader(path: dir.path + "/p.jsonl", fields: []).isGzip)
         // A plain file named .gz is read as plain text.
-        let fake = try readAll(try dir.write("fake.jsonl.gz", "{\"id\": \"x\"}\n"), ["id"])
+        let fake = try await readAll(try dir.write("fake.jsonl.gz", "{\"id\": \"x\"}\n"), ["id"])
         #expect(fake.rows == [[.string("x")]])
     }
 
-    @Test func concatenatedGzipMembers() throws {
+    @Test func concatenatedGzipMembers() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         // The first member ends in the middle of a line.
         let first = "{\"a\": 1}\n{\"a\": 2}\n{\"a\""
         let second = ": 3}\n\n{\"a\": 4}"
         let path = try dir.write("two.jsonl.gz", try gzip(first) + gzip(second))
-        let result = try readAll(path, ["a"])
+        let result = try await readAll(path, ["a"])
         #expect(result.rows == [[.int(1)], [.int(2)], [.int(3)], [.int(4)]])
         #expect(result.lines == [1, 2, 3, 5])
         #expect(result.offsets == [0, 9, 18, 28])
     }
 
-    @Test func corruptGzipThrowsWithFileAndOffset() throws {
+    @Test func corruptGzipThrowsWithFileAndOffset() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         var text = ""
@@ -299,33 +299,33 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         var compressed = try gzip(text)
         let truncatedPath = try dir.write("truncated.jsonl.gz", Array(compressed.prefix(compressed.count - 100)))
         var reader = try JSONLinesReader(path: truncatedPath, fields: ["n"])
-        let truncated = #expect(throws: DatasetError.self) { while try reader.next() != nil {} }
+        let truncated = await #expect(throws: DatasetError.self) { while try await reader.next() != nil {} }
         #expect(truncated?.message.hasPrefix(truncatedPath + ": gzip data is truncated") == true)
         #expect(truncated?.message.contains("offset \(compressed.count - 100)") == true)
         for k in 1000..<1100 { compressed[k] ^= 0x5A }
         let corruptPath = try dir.write("corrupt.jsonl.gz", compressed)
         var corrupt = try JSONLinesReader(path: corruptPath, fields: ["n"])
-        let error = #expect(throws: DatasetError.self) { while try corrupt.next() != nil {} }
+        let error = await #expect(throws: DatasetError.self) { while try await corrupt.next() != nil {} }
         #expect(error?.message.hasPrefix(corruptPath + ": gzip data is corrupt at compressed byte offset") == true)
         #expect(throws: DatasetError.self) { try JSONLinesReader(path: dir.path + "/missing.jsonl", fields: []) }
         #expect(throws: DatasetError.self) { try JSONLinesReader(path: dir.path, fields: []) }
     }
 
-    @Test func readerCopiesAreIndependent() throws {
+    @Test func readerCopiesAreIndependent() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         var text = ""
         for i in 0..<100 { text += "{\"n\": \(i)}\n" }
         var a = try JSONLinesReader(path: try dir.write("c.jsonl.gz", try gzip(text)), fields: ["n"], blockRows: 10)
-        _ = try a.next()
+        _ = try await a.next()
         var b = a
-        let fromA = try a.next()
-        let fromB = try b.next()
+        let fromA = try await a.next()
+        let fromB = try await b.next()
         #expect(fromA?.columns == fromB?.columns)
         #expect(fromA?.columns.first?.first == .int(10))
     }
 
-    @Test func millionLinesInBoundedMemory() throws {
+    @Test func millionLinesInBoundedMemory() async throws {
         let dir = try TempDirectory("jsonl")
         defer { dir.remove() }
         var bytes: [UInt8] = []
@@ -347,7 +347,7 @@ private func readAll(_ path: String, _ fields: [String], blockRows: Int = 8192, 
         var sum: Int64 = 0
         var rejected: [Int] = []
         var maxBuffer = 0
-        while let block = try reader.next() {
+        while let block = try await reader.next() {
             rows += block.count
             for case .int(let n) in block.columns[1] { sum += n }
             rejected += block.rejected.map(\.lineNumber)

@@ -54,7 +54,7 @@ import Testing
         return false
     }
 
-    @Test func agreesWithFoundation() throws {
+    @Test func agreesWithFoundation() async throws {
         let dir = try TempDirectory("fuzz")
         defer { dir.remove() }
         var rng = SeededRNG(seed: 42)
@@ -73,7 +73,7 @@ import Testing
         let path = try dir.write("valid.jsonl", [UInt8](file))
         var reader = try JSONLinesReader(path: path, fields: ["a", "b", "n.x"], blockRows: 1000)
         var row = 0
-        while let block = try reader.next() {
+        while let block = try await reader.next() {
             #expect(block.rejected == [])
             for r in 0..<block.count {
                 let object = objects[row]
@@ -129,7 +129,7 @@ import Testing
         var editedReader = try JSONLinesReader(path: editedPath, fields: ["a"], blockRows: 100_000)
         var accepted = Set<Int>()
         var rejected = Set<Int>()
-        while let block = try editedReader.next() {
+        while let block = try await editedReader.next() {
             accepted.formUnion(block.lineNumbers)
             rejected.formUnion(block.rejected.map(\.lineNumber))
         }

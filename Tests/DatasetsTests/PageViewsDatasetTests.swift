@@ -16,7 +16,7 @@ private struct Totals: Decodable {
 }
 
 @Suite struct PageViewsDatasetTests {
-    @Test func readsTheGzippedJSONLinesDataset() throws {
+    @Test func readsTheGzippedJSONLinesDataset() async throws {
         let root = pageViews + "/jsonl"
         let totals = try JSONDecoder().decode(
             Totals.self, from: Data(contentsOf: URL(fileURLWithPath: pageViews + "/expected/totals.json")))
@@ -32,7 +32,7 @@ private struct Totals: Decodable {
         for file in files {
             var reader = try JSONLinesReader(path: file.path, fields: ["entity_id", "count"])
             #expect(reader.isGzip)
-            while let block = try reader.next() {
+            while let block = try await reader.next() {
                 rows += block.count
                 for value in block.columns[1] {
                     if case .int(let n) = value { sum += n } else { nonIntCounts += 1 }
@@ -61,7 +61,7 @@ private struct Totals: Decodable {
         #expect(rejected.first?.1.byteOffset == 143)
     }
 
-    @Test func prunesTheRealPartitions() throws {
+    @Test func prunesTheRealPartitions() async throws {
         let filter = try PartitionFilter("year = 2026 and month = 5 and day = 9 and hour between 10 and 12")
         let files = try LocalDataset.discover(pageViews + "/jsonl", suffixes: [".jsonl.gz"], filter: filter)
         #expect(files.map(\.relativePath) == [
